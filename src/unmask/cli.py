@@ -1,0 +1,279 @@
+"""The ``unmask`` command line: a thin layer over the Python API. Parse, call, print; no logic here.
+
+Every command takes ``--case PATH``; every command that prints data takes ``--json``. Errors a user can
+cause exit with code 2 and one message naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from unmask import __version__
+from unmask.case import DEFAULT_CASE, Case
+from unmask.errors import UnmaskError
+
+app = typer.Typer(
+    name="unmask",
+    help="Find out who is really behind online influence campaigns.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+CaseOption = Annotated[Path, typer.Option("--case", help="The case file (DuckDB).", show_default=True)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]Error:[/] {escape(message)}")
+    raise typer.Exit(2)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except UnmaskError as exc:
+        _fail(str(exc))
+
+
+def _print_json(data: Any) -> None:
+    out.out(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2), highlight=False)
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    columns = columns or (list(rows[0]) if rows else [])
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        # Values come from hostile input: escaped, so "[bold]" in a name is text, not markup.
+        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+@app.callback(invoke_without_command=True)
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    if version:
+        out.print(f"unmask {__version__}")
+        raise typer.Exit()
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal (imports can take minutes); silent elsewhere."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@app.command("import")
+def import_(
+    format: Annotated[
+        str,
+        typer.Argument(help="posts-csv, twitter-io, fivethirtyeight-ira, x-api-v2, telegram or coortweet."),
+    ],
+    files: Annotated[list[Path], typer.Argument(help="The files to import.", show_default=False)],
+    case: CaseOption = Path(DEFAULT_CASE),
+    timezone: Annotated[str, typer.Option(help="Zone of timestamps written without one.")] = "UTC",
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Read another column as one of ours: NEW=OLD, e.g. post_id=tweet_id."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import exports into the case: every record is loaded or quarantined with its reason and line."""
+    from unmask.ingest import import_files, parse_mapping
+
+    with _user_errors():
+        mapping = parse_mapping(map_ or [])
+        total = sum(f.stat().st_size for f in files if f.is_file())
+        with Case.open(case) as c, _progress(total, f"importing {format}") as advance:
+            results = import_files(c, format, files, timezone=timezone, mapping=mapping, on_bytes=advance)
+    if as_json:
+        _print_json(results)
+        return
+    for r in results:
+        if r.skipped:
+            out.print(f"{escape(r.path)}: {escape(r.notes[0])}")
+            continue
+        out.print(
+            f"{escape(r.path)} ({r.format}, source {r.source_id}): [bold]{r.loaded:,}[/] posts loaded, "
+            f"[bold]{r.quarantined:,}[/] quarantined, {r.accounts_added:,} new accounts "
+            f"in {r.seconds:.1f} s"
+        )
+        for reason, n in r.reasons.items():
+            out.print(f"  quarantined {n:,}: {escape(reason)}")
+        for note in r.notes:
+            out.print(f"  note: {escape(note)}")
+    if any(r.quarantined for r in results):
+        out.print(f"See them with: unmask quarantine --case {escape(str(case))}")
+
+
+@app.command()
+def info(
+    case: CaseOption = Path(DEFAULT_CASE),
+    top: Annotated[int, typer.Option(help="How many of the most active accounts to list.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """What the case holds: sources, counts, quarantine reasons, time range, most active accounts."""
+    from unmask.info import case_info
+
+    with _user_errors(), Case.open(case, read_only=True) as c:
+        data = case_info(c, top=top)
+    if as_json:
+        _print_json(data)
+        return
+    out.print(
+        f"[bold]{escape(data['case'])}[/]: {data['posts']:,} posts by {data['accounts']:,} accounts, "
+        f"{data['quarantined']:,} records quarantined, {data['findings']:,} findings"
+    )
+    if data["first_post"]:
+        out.print(f"posts from {data['first_post']:%Y-%m-%d %H:%M} to {data['last_post']:%Y-%m-%d %H:%M} UTC")
+    out.print(
+        _table(
+            "Sources",
+            data["sources"],
+            ["source_id", "path", "format", "rows_loaded", "rows_quarantined", "imported_at"],
+        )
+    )
+    if data["quarantine_reasons"]:
+        out.print(_table("Quarantine by reason", data["quarantine_reasons"]))
+    out.print(_table("Most active accounts", data["most_active_accounts"]))
+
+
+@app.command()
+def quarantine(
+    case: CaseOption = Path(DEFAULT_CASE),
+    source: Annotated[int | None, typer.Option(help="Only this source id.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The records that were not loaded: file, record number, line, field and reason."""
+    from unmask.info import quarantine_rows
+
+    with _user_errors(), Case.open(case, read_only=True) as c:
+        rows = quarantine_rows(c, source_id=source, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table("Quarantined records", rows, ["path", "record_no", "line_no", "field", "reason", "raw"]))
+
+
+@app.command()
+def findings(
+    case: CaseOption = Path(DEFAULT_CASE),
+    kind: Annotated[str | None, typer.Option(help="Only findings of this kind.")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Hide findings below this.")] = 0.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The findings of every engine, most confident first, with their DISARM techniques."""
+    from unmask.findings import finding_to_dict, read_findings
+
+    with _user_errors(), Case.open(case, read_only=True) as c:
+        found = read_findings(c, kind=kind, min_confidence=min_confidence)
+    if as_json:
+        _print_json([finding_to_dict(f) for f in found])
+        return
+    if not found:
+        out.print("No findings yet: run an engine on the case first.")
+        return
+    rows = [
+        {
+            "confidence": f.confidence,
+            "kind": f.kind,
+            "claim": f.claim,
+            "subjects": len(f.subjects),
+            "evidence": len(f.evidence),
+            "disarm": list(f.disarm),
+            "id": f.finding_id,
+        }
+        for f in found
+    ]
+    out.print(_table(f"{len(found)} findings", rows))
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files and case.")] = Path(
+        "unmask-demo"
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Build the fictional demo case and show what it loaded. No real person is in it."""
+    from unmask.demo import build_demo
+
+    with _user_errors():
+        built = build_demo(out_dir)
+    if as_json:
+        _print_json(built)
+        return
+    info_ = built["info"]
+    out.print(f"Built the fictional demo case [bold]{escape(built['case'])}[/]")
+    for r in built["imports"]:
+        out.print(
+            f"  {escape(r.path)}: {r.loaded:,} posts loaded, {r.quarantined:,} quarantined "
+            f"({'; '.join(f'{n} {escape(k)}' for k, n in r.reasons.items())})"
+        )
+    out.print(
+        f"  {info_['posts']:,} posts by {info_['accounts']:,} accounts, "
+        f"{info_['first_post']:%Y-%m-%d} to {info_['last_post']:%Y-%m-%d}"
+    )
+    out.print(
+        _table(
+            "Most active accounts",
+            info_["most_active_accounts"],
+            ["account_id", "posts", "first_post", "last_post"],
+        )
+    )
+    out.print(f"Next: unmask info --case {escape(built['case'])}")
+
+
+def run() -> None:  # pragma: no cover - console entry point used by `python -m unmask`
+    app(prog_name="unmask")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,55 @@
+"""What a case holds: sources, row and quarantine counts by reason, time range, most active accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unmask.case import Case
+from unmask.ingest.stage import REASON_KIND
+
+
+def case_info(case: Case, *, top: int = 10) -> dict[str, Any]:
+    """A summary of the case as plain data (what ``unmask info`` prints)."""
+    sources = case.query(
+        "SELECT source_id, path, format, rows_loaded, rows_quarantined, notes, imported_at, sha256"
+        " FROM sources ORDER BY source_id"
+    )
+    reasons = case.query(
+        f"SELECT regexp_replace(reason, '{REASON_KIND}', '') AS reason, count(*) AS records"
+        " FROM quarantine GROUP BY 1 ORDER BY records DESC, reason"
+    )
+    totals = case.query(
+        "SELECT (SELECT count(*) FROM posts) AS posts, (SELECT count(*) FROM accounts) AS accounts,"
+        " (SELECT count(*) FROM quarantine) AS quarantined, (SELECT count(*) FROM findings) AS findings,"
+        " (SELECT min(created_at) FROM posts) AS first_post, (SELECT max(created_at) FROM posts) AS last_post"
+    )[0]
+    platforms = case.query(
+        "SELECT platform, count(*) AS posts, count(DISTINCT account_id) AS accounts FROM posts"
+        " GROUP BY platform ORDER BY posts DESC"
+    )
+    active = case.query(
+        "SELECT p.platform, p.account_id, any_value(a.handle) AS handle, count(*) AS posts,"
+        " min(p.created_at) AS first_post, max(p.created_at) AS last_post"
+        " FROM posts p LEFT JOIN accounts a USING (platform, account_id)"
+        " GROUP BY p.platform, p.account_id ORDER BY posts DESC, p.account_id LIMIT ?",
+        [top],
+    )
+    return {
+        "case": case.path,
+        "schema_version": case.schema_version(),
+        **totals,
+        "platforms": platforms,
+        "sources": sources,
+        "quarantine_reasons": reasons,
+        "most_active_accounts": active,
+    }
+
+
+def quarantine_rows(case: Case, *, source_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Quarantined records with their file, record number, line and reason."""
+    return case.query(
+        "SELECT q.source_id, s.path, q.record_no, q.line_no, q.field, q.reason, left(q.raw, 200) AS raw"
+        " FROM quarantine q JOIN sources s USING (source_id)"
+        " WHERE ? IS NULL OR q.source_id = ? ORDER BY q.source_id, q.record_no LIMIT ?",
+        [source_id, source_id, limit],
+    )
