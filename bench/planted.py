@@ -20,14 +20,24 @@ plus ``mentions``)::
 
 Ground truth: ``truth`` has one row per planted account (``account_id,
 group_id, kind, size, jitter_s, participation, target_popularity``); organic
-accounts are absent. ``planted_posts`` lists the coordinated posts (post_id,
-account_id, group_id, action). ``meta`` holds every parameter and count.
+accounts are absent (in a control run the table is empty). ``planted_posts``
+lists the coordinated posts (post_id, account_id, group_id, action) for
+post-level scoring. ``meta`` holds every parameter, per-group details
+(incl. the realised ``n_actions`` and post count) and summary counts.
+
+Files written by :func:`write` / the CLI into ``--out``: ``posts.parquet``,
+``truth.parquet``, ``planted_posts.parquet``, ``meta.json`` and, with
+``--csv``, ``posts.csv`` / ``truth.csv`` (created_at as ``2024-03-01T12:00:00Z``,
+null ids as empty fields). Parquet cannot store second-resolution timestamps,
+so ``created_at`` reads back from Parquet as ``timestamp[ms, tz=UTC]`` (same
+instants).
 
 Organic crowd (a function of ``n_posts``, ``seed``, ``days`` and ``start`` only)
 --------------------------------------------------------------------------------
 * Accounts: ``n_posts / posts_per_account`` accounts with lognormal activity
-  weights (sigma 1.5, i.e. heavy-tailed posts per account: most accounts post
-  once or twice, a few post thousands of times), a time zone, per-account
+  weights (sigma 1.5, i.e. heavy-tailed posts per account: at 1M posts the
+  median account posts 5 times, p99 ~150, the top ones thousands), a time
+  zone (mixture over the Americas, Europe, Asia), per-account
   propensities to retweet / reply / copy news / post stock phrases, and a
   "fame" (who gets mentioned and retweeted). Timestamps of self-initiated posts
   follow a diurnal cycle in the account's local time over ``days`` days.
@@ -66,19 +76,21 @@ the non-bot accounts that have organic posts, disjoint between groups), so
 members keep their organic behaviour at organic rates and their ids are spread
 randomly over the id space. A group runs ``n_actions`` coordinated actions;
 in each, every member takes part with probability ``participation`` (at least
-two do) and posts at ``T + U(0, jitter_s)``. Kinds:
+two are drawn) and posts at ``T + U(0, jitter_s)``. Kinds:
 
-``co_share``   retweet the same target post (a different target per action);
+``co_share``   retweet the same target post (a different target per action;
+               ``n_actions`` is capped by the number of eligible targets, and
+               members who already retweeted the target organically skip it);
 ``co_link``    post the same URL (from a small pool of URLs per group), each
                member with its own scheme / www / tracking-parameter variant,
                own words and hashtags;
 ``co_text``    post the identical text;
-``near_text``  post a template with 1-3 random word substitutions and an
+``near_text``  post a template with 1-2 random word substitutions and an
                optional insertion / deletion per member (pairwise Jaccard of
                word sets ~0.6-0.9);
 ``co_hashtag`` post own words with the same ordered set of 1-3 hashtags
                (from a small pool of sets per group);
-``co_reply``   reply to the same target post with own words;
+``co_reply``   reply to the same target post (one per action) with own words;
 ``co_mention`` mention the same account (from a small pool per group).
 
 ``target_popularity`` says what is amplified:
@@ -91,6 +103,30 @@ two do) and posts at ``T + U(0, jitter_s)``. Kinds:
             links/hashtags, the most-mentioned accounts, the most copied
             headlines). For posts and headlines the action time is placed
             inside the organic burst, so the group hides in the crowd.
+
+Parameters (of :func:`generate` / :func:`generate_all`; CLI flag in brackets)
+---------------------------------------------------------------------------
+``n_posts`` [--posts]          organic crowd size (see below).
+``seed`` [--seed]              master seed; everything derives from it.
+``n_groups`` [--groups]        number of planted groups; (kind, popularity)
+                               pairs are cycled so every kind, and with
+                               >= 21 groups every pair, occurs.
+``group_size`` [--group-size]  (lo, hi) members, log-uniform, default (4, 60).
+``jitter_s`` [--jitter]        (lo, hi) per-group timing jitter in seconds,
+                               log-uniform, default (1, 300).
+``participation``              (lo, hi) per-group probability that a member
+  [--participation]            joins an action, uniform, default (0.5, 1.0).
+``kinds`` [--kinds]            subset of :data:`KINDS` ('-' or '_').
+``target_popularity``          subset of :data:`POPULARITIES`.
+  [--popularity]
+``control`` [--control]        organic crowd only (no groups).
+``n_actions`` [--actions]      (lo, hi) coordinated actions per group,
+                               log-uniform, default (5, 50).
+``days`` [--days], ``start`` [--start]
+                               observation window (default 30 days from
+                               2024-03-01T00:00:00Z).
+``posts_per_account``          organic posts per account on average (12),
+                               i.e. the number of accounts.
 
 Why this is hard
 ----------------
@@ -163,6 +199,7 @@ _FRACTIONS = {
     "reply": 0.15,
 }
 
+# fmt: off
 _STOPWORDS = (
     "the", "to", "a", "and", "of", "is", "in", "this", "you", "for", "it", "that", "on", "we",
     "are", "be", "not", "with", "i", "they", "have", "just", "so", "my", "at", "what", "all",
@@ -192,6 +229,7 @@ _SECTIONS = (
     "news", "politics", "world", "opinion", "health", "tech", "business", "sports", "video",
     "watch", "article", "story", "2024/03", "live", "analysis",
 )
+# fmt: on
 _TRACKING = (
     "",
     "/",
@@ -243,12 +281,14 @@ _HEAD_PREFIX = ("BREAKING:", "JUST IN:", "Wow.", "Must read:", "Look at this:", 
 _HEAD_SUFFIX = ("!!", "😡", "👀", "smh", "Thoughts?", "(via @news)", "🔥")
 _BOT_FORMATS = ("", "NEW:", "Latest:", "News:", "Headline:", "📰", "⚡")
 # Local-time activity profile, hours 0..23 (typical microblog diurnal curve).
+# fmt: off
 _HOURLY = np.array(
     [0.55, 0.38, 0.26, 0.18, 0.14, 0.15, 0.25, 0.45, 0.70, 0.85, 0.92, 0.97,
      1.00, 0.98, 0.95, 0.93, 0.93, 0.95, 1.00, 1.07, 1.12, 1.10, 0.95, 0.75]
 )
 _TZ_HOURS = np.array([-8.0, -7.0, -6.0, -5.0, -3.0, 0.0, 1.0, 2.0, 3.0, 5.5, 8.0, 9.0])
-_TZ_WEIGHTS = np.array([0.06, 0.02, 0.06, 0.18, 0.05, 0.12, 0.20, 0.08, 0.05, 0.08, 0.05, 0.05])
+_TZ_WEIGHTS = np.array([0.08, 0.02, 0.07, 0.33, 0.03, 0.15, 0.20, 0.04, 0.02, 0.03, 0.01, 0.02])
+# fmt: on
 _TAG_WIDTH = 4
 _MENTION_WIDTH = 2
 _TEXT_WIDTH = 22
@@ -419,9 +459,7 @@ class _World:
         mat[(mat[:, 1] == mat[:, 0]), 1] = -1
         return mat
 
-    def url_strings(
-        self, rng: np.random.Generator, ids: np.ndarray, p_suffix: float = 0.3
-    ) -> pa.Array:
+    def url_strings(self, rng: np.random.Generator, ids: np.ndarray, p_suffix: float = 0.3) -> pa.Array:
         """URL strings with scheme / www / tracking variants (null where id < 0)."""
         n = len(ids)
         has = ids >= 0
@@ -441,8 +479,9 @@ class _World:
         return _null_where(s, ~has)
 
 
-def _build_world(ss: np.random.SeedSequence, n_posts: int, days: float, start: int,
-                 posts_per_account: float) -> _World:
+def _build_world(
+    ss: np.random.SeedSequence, n_posts: int, days: float, start: int, posts_per_account: float
+) -> _World:
     r_acc, r_vocab, r_tags, r_urls, r_head = (np.random.default_rng(s) for s in ss.spawn(5))
 
     n_acc = max(50, round(n_posts / posts_per_account))
@@ -559,9 +598,16 @@ class _Batch:
     def filter(self, mask: np.ndarray) -> _Batch:
         pmask = pa.array(mask)
         return _Batch(
-            self.author[mask], self.time[mask], self.body.filter(pmask), self.tags[mask],
-            self.mentions[mask], self.url.filter(pmask), self.reply_to[mask], self.group[mask],
-            self.action[mask], self.source[mask],
+            self.author[mask],
+            self.time[mask],
+            self.body.filter(pmask),
+            self.tags[mask],
+            self.mentions[mask],
+            self.url.filter(pmask),
+            self.reply_to[mask],
+            self.group[mask],
+            self.action[mask],
+            self.source[mask],
         )
 
     @staticmethod
@@ -611,20 +657,36 @@ def _batch(
     )
 
 
-def _plain(world: _World, rng: np.random.Generator, author: np.ndarray, time_: np.ndarray,
-           source: str, p_url: float = 0.3) -> _Batch:
+def _plain(
+    world: _World,
+    rng: np.random.Generator,
+    author: np.ndarray,
+    time_: np.ndarray,
+    source: str,
+    p_url: float = 0.3,
+) -> _Batch:
     n = len(author)
     url_ids = np.where(rng.random(n) < p_url, _draw(rng, world.url_cdf, n), -1)
     return _batch(
-        author, time_, world.body(rng, n), source,
+        author,
+        time_,
+        world.body(rng, n),
+        source,
         tags=world.random_tags(rng, n),
         mentions=world.random_mentions(rng, n),
         url=world.url_strings(rng, url_ids),
     )
 
 
-def _edit_rows(world: _World, rng: np.random.Generator, rows: np.ndarray, max_sub: int,
-               p_sub: float, p_ins: float, p_del: float) -> np.ndarray:
+def _edit_rows(
+    world: _World,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    max_sub: int,
+    p_sub: float,
+    p_ins: float,
+    p_del: float,
+) -> np.ndarray:
     """Random word substitutions, one insertion and one deletion per row (vectorised)."""
     n = len(rows)
     out = rows.copy()
@@ -640,8 +702,10 @@ def _edit_rows(world: _World, rng: np.random.Generator, rows: np.ndarray, max_su
     # insertion: extra column with a fractional sort key, then reorder each row
     ins = np.where(rng.random(n) < p_ins, rng.integers(50, min(5000, n_vocab), n), -1)
     keys = np.concatenate(
-        [np.broadcast_to(np.arange(out.shape[1], dtype=np.float64), out.shape),
-         (rng.random(n) * length - 0.5)[:, None]],
+        [
+            np.broadcast_to(np.arange(out.shape[1], dtype=np.float64), out.shape),
+            (rng.random(n) * length - 0.5)[:, None],
+        ],
         axis=1,
     )
     full = np.concatenate([out, ins[:, None]], axis=1)
@@ -676,8 +740,14 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
     # trending-topic bursts: one hashtag (often with a fixed companion) within hours
     rng = r_trend
     n_ev = max(3, n_posts // 20000)
-    ev_tag = np.where(rng.random(n_ev) < 0.4, rng.integers(0, 50, n_ev),
-                      rng.integers(0, max(60, world.n_tag_org // 5), n_ev)) % world.n_tag_org
+    ev_tag = (
+        np.where(
+            rng.random(n_ev) < 0.4,
+            rng.integers(0, 50, n_ev),
+            rng.integers(0, max(60, world.n_tag_org // 5), n_ev),
+        )
+        % world.n_tag_org
+    )
     ev_comp = rng.integers(0, max(60, world.n_tag_org // 3), n_ev) % world.n_tag_org
     onset = world.start + rng.integers(0, max(1, world.end - world.start - 86400), n_ev)
     width = _loguniform(rng, 1800, 8 * 3600, n_ev)
@@ -698,9 +768,17 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
         for i in range(j):
             tags[(tags[:, j] == tags[:, i]) & (tags[:, j] >= 0), j] = -1
     url_ids = np.where(rng.random(n) < 0.2, _draw(rng, world.url_cdf, n), -1)
-    batches.append(_batch(a, t, world.body(rng, n), "trend", tags=tags,
-                          mentions=world.random_mentions(rng, n),
-                          url=world.url_strings(rng, url_ids)))
+    batches.append(
+        _batch(
+            a,
+            t,
+            world.body(rng, n),
+            "trend",
+            tags=tags,
+            mentions=world.random_mentions(rng, n),
+            url=world.url_strings(rng, url_ids),
+        )
+    )
 
     # stock phrases ("Good morning everyone", "Please share this" + link)
     rng = r_phrase
@@ -709,8 +787,9 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
     body = pa.array(_PHRASES).take(pa.array(_draw(rng, _zipf_cdf(len(_PHRASES), 1.0, 1.0), n)))
     url_ids = np.where(rng.random(n) < 0.35, _draw(rng, world.url_cdf, n), -1)
     tags = world.random_tags(rng, n, probs=(0.8, 0.2))
-    batches.append(_batch(a, world.diurnal(rng, a), body, "phrase", tags=tags,
-                          url=world.url_strings(rng, url_ids)))
+    batches.append(
+        _batch(a, world.diurnal(rng, a), body, "phrase", tags=tags, url=world.url_strings(rng, url_ids))
+    )
 
     # headline copies with small edits, prefixes and the article link
     rng = r_head
@@ -719,10 +798,12 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
     h = _draw(rng, world.head_cdf, n)
     t = world.head_time[h] + 20 + rng.lognormal(np.log(2400.0), 1.4, n).astype(np.int64)
     rows = _edit_rows(world, rng, world.head_words[h], 1, 0.2, 0.1, 0.25)
-    prefix = _null_where(pa.array(_HEAD_PREFIX).take(pa.array(rng.integers(0, len(_HEAD_PREFIX), n))),
-                         rng.random(n) >= 0.3)
-    suffix = _null_where(pa.array(_HEAD_SUFFIX).take(pa.array(rng.integers(0, len(_HEAD_SUFFIX), n))),
-                         rng.random(n) >= 0.15)
+    prefix = _null_where(
+        pa.array(_HEAD_PREFIX).take(pa.array(rng.integers(0, len(_HEAD_PREFIX), n))), rng.random(n) >= 0.3
+    )
+    suffix = _null_where(
+        pa.array(_HEAD_SUFFIX).take(pa.array(rng.integers(0, len(_HEAD_SUFFIX), n))), rng.random(n) >= 0.15
+    )
     body = _cat([prefix, _matrix_join(rows, world.words, " "), suffix], " ")
     url_ids = np.where(rng.random(n) < 0.6, world.head_url[h], -1)
     tags = world.random_tags(rng, n, probs=(0.85, 0.15))
@@ -743,8 +824,7 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
     t = (np.ceil(t_raw / poll[bi]) * poll[bi] + phase[bi] + rng.integers(1, 40, len(bi))).astype(np.int64)
     fmt = rng.integers(0, len(_BOT_FORMATS), len(bots))
     prefix = pa.array(_BOT_FORMATS).take(pa.array(fmt[bi]))
-    body = _cat([_null_where(prefix, fmt[bi] == 0), _matrix_join(world.head_words[h], world.words, " ")],
-                " ")
+    body = _cat([_null_where(prefix, fmt[bi] == 0), _matrix_join(world.head_words[h], world.words, " ")], " ")
     url = world.url_strings(rng, world.head_url[h], p_suffix=0.0)
     bot_suffix = pa.array(_TRACKING).take(pa.array(rng.integers(0, len(_TRACKING), len(bots))[bi]))
     url = _cat([url, bot_suffix], "")
@@ -817,16 +897,21 @@ def _organic(world: _World, ss: np.random.SeedSequence, n_posts: int) -> _Organi
     extra = world.random_mentions(rng, n, 0.05, 0.0)[:, 0]
     mentions[:, 1] = np.where(extra != mentions[:, 0], extra, -1)
     url_ids = np.where(rng.random(n) < 0.05, _draw(rng, world.url_cdf, n), -1)
-    replies = _batch(a, t, world.body(rng, n, 9.0), "reply",
-                     tags=world.random_tags(rng, n, probs=(0.93, 0.07)), mentions=mentions,
-                     url=world.url_strings(rng, url_ids), reply_to=target)
+    replies = _batch(
+        a,
+        t,
+        world.body(rng, n, 9.0),
+        "reply",
+        tags=world.random_tags(rng, n, probs=(0.93, 0.07)),
+        mentions=mentions,
+        url=world.url_strings(rng, url_ids),
+        reply_to=target,
+    )
     replies = replies.filter((replies.time < world.end) & (a != originals.author[target]))
 
     top = np.sort(np.bincount(rt_root, minlength=1))[::-1]
     stats = {
-        "originals_by_source": {
-            s: int((originals.source == i).sum()) for i, s in enumerate(_SOURCES[:5])
-        },
+        "originals_by_source": {s: int((originals.source == i).sum()) for i, s in enumerate(_SOURCES[:5])},
         "retweets": len(rt_root),
         "replies": len(replies),
         "cascades": {
@@ -875,8 +960,9 @@ class _Planted:
     groups: list[_Group]
 
 
-def _ranked_pool(score: np.ndarray, eligible: np.ndarray, pop: str, n_viral: int,
-                 n_popular: int) -> np.ndarray:
+def _ranked_pool(
+    score: np.ndarray, eligible: np.ndarray, pop: str, n_viral: int, n_popular: int
+) -> np.ndarray:
     """Indices of eligible items by popularity class (score descending)."""
     idx = np.nonzero(eligible)[0]
     if pop == "fresh":
@@ -892,10 +978,18 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return rng.choice(pool, size=k, replace=len(pool) < k)
 
 
-def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: int,
-           group_size: tuple[int, int], jitter_s: tuple[float, float],
-           participation: tuple[float, float], kinds: Sequence[str],
-           popularity: Sequence[str], n_actions: tuple[int, int]) -> _Planted:
+def _plant(
+    world: _World,
+    org: _Organic,
+    ss: np.random.SeedSequence,
+    n_groups: int,
+    group_size: tuple[int, int],
+    jitter_s: tuple[float, float],
+    participation: tuple[float, float],
+    kinds: Sequence[str],
+    popularity: Sequence[str],
+    n_actions: tuple[int, int],
+) -> _Planted:
     rng = np.random.default_rng(ss)
     o = org.originals
     n_o = len(o)
@@ -906,21 +1000,26 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
     pperm = [popularity[i] for i in rng.permutation(len(popularity))]
     plan = []
     for g in range(n_groups):
-        b, a = g % len(kperm), (g // len(kperm)) % len(pperm)
-        plan.append((kperm[b], pperm[(a + b) % len(pperm)]))
+        ki, cycle = g % len(kperm), (g // len(kperm)) % len(pperm)
+        plan.append((kperm[ki], pperm[(cycle + ki) % len(pperm)]))
     sizes = np.floor(_loguniform(rng, group_size[0], group_size[1] + 1, n_groups)).astype(np.int64)
     sizes = np.clip(sizes, group_size[0], group_size[1])
-    jit = _loguniform(rng, jitter_s[0], jitter_s[1], n_groups) if jitter_s[1] > jitter_s[0] \
+    jit = (
+        _loguniform(rng, max(jitter_s[0], 0.01), jitter_s[1], n_groups)
+        if jitter_s[1] > jitter_s[0]
         else np.full(n_groups, float(jitter_s[0]))
+    )
     jit = np.round(jit, 1)
     part = np.round(rng.uniform(participation[0], participation[1], n_groups), 3)
     acts = np.floor(_loguniform(rng, n_actions[0], n_actions[1] + 1, n_groups)).astype(np.int64)
     acts = np.clip(acts, n_actions[0], n_actions[1])
 
     # recruit members from active non-bot organic accounts, disjoint across groups
-    posts_per_acc = (np.bincount(o.author, minlength=n_acc)
-                     + np.bincount(org.replies.author, minlength=n_acc)
-                     + np.bincount(org.rt_author, minlength=n_acc))
+    posts_per_acc = (
+        np.bincount(o.author, minlength=n_acc)
+        + np.bincount(org.replies.author, minlength=n_acc)
+        + np.bincount(org.rt_author, minlength=n_acc)
+    )
     eligible = np.nonzero((posts_per_acc > 0) & ~world.is_bot)[0]
     if sizes.sum() > len(eligible) // 2:
         raise ValueError("too many planted accounts for this n_posts; lower groups/group_size")
@@ -954,9 +1053,8 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
     fame_rank = np.empty(n_acc, dtype=np.int64)
     fame_rank[world.fame_order] = np.arange(n_acc)
     mentioned = np.zeros(n_acc, dtype=bool)
-    for b in (o, org.replies):
-        m = b.mentions[b.mentions >= 0]
-        mentioned[m] = True
+    mentioned[o.mentions[o.mentions >= 0]] = True
+    mentioned[org.replies.mentions[org.replies.mentions >= 0]] = True
 
     groups: list[_Group] = []
     rows: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in KINDS}
@@ -964,7 +1062,7 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
     tag_sets: list[np.ndarray] = []
 
     for g, (kind, pop) in enumerate(plan):
-        members = recruits[bounds[g]:bounds[g + 1]]
+        members = recruits[bounds[g] : bounds[g + 1]]
         size, j_s, p_g = int(sizes[g]), float(jit[g]), float(part[g])
         n_act = int(acts[g])
         in_group = np.zeros(n_acc, dtype=bool)
@@ -1010,8 +1108,7 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
                     pool = np.arange(fresh_url_next, fresh_url_next + m)
                     fresh_url_next += m
                 else:
-                    pool = _pick(rng, np.arange(n_vu) if pop == "viral" else np.arange(n_vu, n_pu),
-                                 m)
+                    pool = _pick(rng, np.arange(n_vu) if pop == "viral" else np.arange(n_vu, n_pu), m)
             elif kind == "co_hashtag":
                 sets = np.full((m, _TAG_WIDTH), -1, np.int64)
                 k_tags = rng.integers(1, 4, m)
@@ -1029,7 +1126,10 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
             else:  # co_mention
                 if pop == "fresh":
                     cand = np.nonzero(
-                        (posts_per_acc > 0) & ~mentioned & ~is_member & ~world.is_bot
+                        (posts_per_acc > 0)
+                        & ~mentioned
+                        & ~is_member
+                        & ~world.is_bot
                         & (fame_rank > n_acc // 2)
                     )[0]
                 else:
@@ -1054,8 +1154,9 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
                 if len(who) == 0:
                     continue
             t = T[k] + np.floor(rng.uniform(0.0, j_s, len(who))).astype(np.int64)
-            rows[kind].append((who, t, np.full(len(who), objs[k]), np.full(len(who), g),
-                               np.full(len(who), k)))
+            rows[kind].append(
+                (who, t, np.full(len(who), objs[k]), np.full(len(who), g), np.full(len(who), k))
+            )
             n_posts += len(who)
         groups.append(_Group(f"g{g:03d}", kind, size, j_s, p_g, pop, n_act, members, n_posts))
 
@@ -1079,9 +1180,15 @@ def _plant(world: _World, org: _Organic, ss: np.random.SeedSequence, n_groups: i
         if kind == "co_reply":
             mentions = np.full((n, _MENTION_WIDTH), -1, np.int64)
             mentions[:, 0] = o.author[obj]
-            b = _batch(who, t, world.body(rng, n, 9.0), "planted",
-                       tags=world.random_tags(rng, n, probs=(0.93, 0.07)), mentions=mentions,
-                       reply_to=obj)
+            b = _batch(
+                who,
+                t,
+                world.body(rng, n, 9.0),
+                "planted",
+                tags=world.random_tags(rng, n, probs=(0.93, 0.07)),
+                mentions=mentions,
+                reply_to=obj,
+            )
         elif kind == "co_text":
             b = _batch(who, t, _matrix_join(all_text[obj], world.words, " "), "planted")
         elif kind == "near_text":
@@ -1149,9 +1256,17 @@ class Generated:
     meta: dict[str, Any]
 
 
-def _assemble(world: _World, originals: _Batch, rt_root: np.ndarray, rt_author: np.ndarray,
-              rt_time: np.ndarray, rt_group: np.ndarray, rt_action: np.ndarray,
-              rng: np.random.Generator, group_ids: list[str]) -> tuple[pa.Table, pa.Table]:
+def _assemble(
+    world: _World,
+    originals: _Batch,
+    rt_root: np.ndarray,
+    rt_author: np.ndarray,
+    rt_time: np.ndarray,
+    rt_group: np.ndarray,
+    rt_action: np.ndarray,
+    rng: np.random.Generator,
+    group_ids: list[str],
+) -> tuple[pa.Table, pa.Table]:
     o = originals
     mention_txt = _matrix_join(o.mentions, world.at_handles, " ", null_empty=True)
     tag_txt = _matrix_join(o.tags, world.hash_tags, " ", null_empty=True)
@@ -1162,8 +1277,7 @@ def _assemble(world: _World, originals: _Batch, rt_root: np.ndarray, rt_author: 
 
     root = pa.array(rt_root)
     root_author = world.handles.take(pa.array(o.author[rt_root]))
-    text_rt = _cat([pc.binary_join_element_wise("RT @", root_author, ":", ""), text_o.take(root)],
-                   " ")
+    text_rt = _cat([pc.binary_join_element_wise("RT @", root_author, ":", ""), text_o.take(root)], " ")
     no_mention = ~(o.mentions[rt_root] >= 0).any(axis=1)
     ments_rt = _cat([root_author, _null_where(ments_o.take(root), no_mention)], " ")
 
@@ -1263,8 +1377,9 @@ def generate_all(
 
     n_groups_eff = 0 if control else n_groups
     if n_groups_eff > 0:
-        planted = _plant(world, org, ss_plant, n_groups_eff, group_size, jitter_s, participation,
-                         kinds, pops, n_actions)
+        planted = _plant(
+            world, org, ss_plant, n_groups_eff, group_size, jitter_s, participation, kinds, pops, n_actions
+        )
     else:
         z = np.zeros(0, np.int64)
         planted = _Planted([], z, z, z, z, z, [])
@@ -1293,8 +1408,7 @@ def generate_all(
             pa.array(np.repeat([g.size for g in planted.groups], rep).astype(np.int32)),
             pa.array(np.repeat([g.jitter_s for g in planted.groups], rep).astype(np.float64)),
             pa.array(np.repeat([g.participation for g in planted.groups], rep).astype(np.float64)),
-            pa.array(np.repeat([g.target_popularity for g in planted.groups], rep).tolist(),
-                     pa.string()),
+            pa.array(np.repeat([g.target_popularity for g in planted.groups], rep).tolist(), pa.string()),
         ],
         schema=TRUTH_SCHEMA,
     )
@@ -1368,8 +1482,21 @@ def generate(
     posts_per_account: float = 12.0,
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     """Return ``(posts, truth, meta)``; see the module docstring for the model."""
-    g = generate_all(n_posts, seed, n_groups, group_size, jitter_s, participation, kinds,
-                     target_popularity, control, n_actions, days, start, posts_per_account)
+    g = generate_all(
+        n_posts,
+        seed,
+        n_groups,
+        group_size,
+        jitter_s,
+        participation,
+        kinds,
+        target_popularity,
+        control,
+        n_actions,
+        days,
+        start,
+        posts_per_account,
+    )
     return g.posts, g.truth, g.meta
 
 
@@ -1411,24 +1538,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--control", action="store_true", help="organic only, no planted groups")
     ap.add_argument("--csv", action="store_true", help="also write posts.csv and truth.csv")
     ap.add_argument("--group-size", type=_pair(int), default=(4, 60), metavar="LO,HI")
-    ap.add_argument("--jitter", type=_pair(float), default=(1.0, 300.0), metavar="LO,HI",
-                    help="per-group timing jitter in seconds (log-uniform)")
+    ap.add_argument(
+        "--jitter",
+        type=_pair(float),
+        default=(1.0, 300.0),
+        metavar="LO,HI",
+        help="per-group timing jitter in seconds (log-uniform)",
+    )
     ap.add_argument("--participation", type=_pair(float), default=(0.5, 1.0), metavar="LO,HI")
-    ap.add_argument("--actions", type=_pair(int), default=(5, 50), metavar="LO,HI",
-                    help="coordinated actions per group (log-uniform)")
+    ap.add_argument(
+        "--actions",
+        type=_pair(int),
+        default=(5, 50),
+        metavar="LO,HI",
+        help="coordinated actions per group (log-uniform)",
+    )
     ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated group kinds")
-    ap.add_argument("--popularity", default=",".join(POPULARITIES),
-                    help="comma-separated target popularities")
+    ap.add_argument(
+        "--popularity", default=",".join(POPULARITIES), help="comma-separated target popularities"
+    )
     ap.add_argument("--days", type=float, default=30.0)
     ap.add_argument("--start", default="2024-03-01T00:00:00Z")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
     gen = generate_all(
-        args.posts, args.seed, args.groups, group_size=args.group_size, jitter_s=args.jitter,
-        participation=args.participation, kinds=args.kinds.split(","),
-        target_popularity=args.popularity.split(","), control=args.control,
-        n_actions=args.actions, days=args.days, start=args.start,
+        args.posts,
+        args.seed,
+        args.groups,
+        group_size=args.group_size,
+        jitter_s=args.jitter,
+        participation=args.participation,
+        kinds=args.kinds.split(","),
+        target_popularity=args.popularity.split(","),
+        control=args.control,
+        n_actions=args.actions,
+        days=args.days,
+        start=args.start,
     )
     write(args.out, gen, csv=args.csv)
     c = gen.meta["counts"]
