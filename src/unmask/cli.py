@@ -87,6 +87,10 @@ def _cell(value: Any) -> str:
 
 @app.callback(invoke_without_command=True)
 def main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    global out, err
+    # Made per invocation, so that the terminal's width (or COLUMNS) is the one of this run.
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False)
     if version:
         out.print(f"unmask {__version__}")
         raise typer.Exit()
@@ -168,7 +172,7 @@ def info(
         return
     out.print(
         f"[bold]{escape(data['case'])}[/]: {data['posts']:,} posts by {data['accounts']:,} accounts, "
-        f"{data['quarantined']:,} records quarantined, {data['findings']:,} findings"
+        f"{data['quarantined']:,} quarantined records, {data['findings']:,} findings"
     )
     if data["first_post"]:
         out.print(f"posts from {data['first_post']:%Y-%m-%d %H:%M} to {data['last_post']:%Y-%m-%d %H:%M} UTC")

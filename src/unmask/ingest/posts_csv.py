@@ -115,11 +115,11 @@ class PostsCsvReader(PostReader):
                 for ours, theirs in names.items():
                     if theirs not in value:
                         continue
-                    key = _STAGE_NAMES.get(ours, ours)
-                    row[key] = _json_field(value[theirs], ours in _LISTS)
-                    if row[key] is _BAD:
+                    field = _json_field(value[theirs], ours in _LISTS)
+                    if field is _BAD:
                         row["error"], row["error_field"] = f"field {theirs!r} has an unexpected type", theirs
                         break
+                    row[_STAGE_NAMES.get(ours, ours)] = field
                 row["platform"] = row.get("platform") or self.platform
             stage.append(row)
 

@@ -245,7 +245,11 @@ def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> L
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT {int(source_id)}, record_no, line_no, field, reason, raw
+        SELECT {int(source_id)}, record_no, line_no, field, reason,
+               -- Readers of binary formats (parquet) keep no raw text: the record's fields stand for it.
+               coalesce(raw, to_json(struct_pack(post_id, account_id, handle, created_raw, created_ts, text,
+                                                 shared_post_id, reply_to_post_id, quoted_post_id, urls,
+                                                 hashtags, mentions, lang))::VARCHAR)
         FROM _unmask_norm WHERE reason IS NOT NULL
         """
     )

@@ -1,0 +1,152 @@
+"""Every command through Typer's CliRunner, with real files."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from unmask.case import Case
+from unmask.cli import app
+from unmask.findings import Finding, write_findings
+
+runner = CliRunner(env={"COLUMNS": "250"})
+HEADER = "post_id,account_id,created_at,text,shared_post_id,reply_to_post_id,urls,hashtags\n"
+
+
+@pytest.fixture
+def posts_file(write) -> Path:
+    return write(
+        "posts.csv",
+        HEADER + "1,alice,2024-01-01T10:00:00Z,hello #x,,,,\n"
+        "2,bob,2024-01-01 10:00:05,hi,1,,,\n3,bob,never,[red]markup[/red],,,,\n",
+    )
+
+
+def test_import_prints_counts_reasons_and_notes(tmp_path, posts_file) -> None:
+    case = tmp_path / "c.duckdb"
+    result = runner.invoke(app, ["import", "posts-csv", str(posts_file), "--case", str(case)])
+    assert result.exit_code == 0, result.output
+    assert "2 posts loaded, 1 quarantined" in result.output
+    assert "quarantined 1: unparseable timestamp" in result.output
+    assert "1 timestamps had no time zone: read as UTC" in result.output
+    again = runner.invoke(app, ["import", "posts-csv", str(posts_file), "--case", str(case)])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+
+
+def test_import_json(tmp_path, posts_file) -> None:
+    result = runner.invoke(
+        app, ["import", "posts-csv", str(posts_file), "--case", str(tmp_path / "c.duckdb"), "--json"]
+    )
+    [data] = json.loads(result.output)
+    assert (data["loaded"], data["quarantined"], data["format"]) == (2, 1, "posts-csv")
+
+
+def test_import_map_and_timezone(tmp_path, write) -> None:
+    path = write("x.csv", "id,user,t\n1,a,2024-07-01 12:00\n")
+    case = tmp_path / "c.duckdb"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "posts-csv",
+            str(path),
+            "--case",
+            str(case),
+            "--map",
+            "post_id=id",
+            "--map",
+            "account_id=user",
+            "--map",
+            "created_at=t",
+            "--timezone",
+            "Europe/Paris",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with Case.open(case, read_only=True) as c:
+        assert str(c.scalar("SELECT created_at FROM posts")) == "2024-07-01 10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "posts-csv", "MISSING.csv"], "MISSING.csv: no such file"),
+        (["import", "nope", "x.csv"], "unknown format 'nope'"),
+        (["import", "posts-csv", "x.csv", "--map", "oops"], "--map 'oops': expected NEW=OLD"),
+        (["import", "posts-csv", "x.csv", "--timezone", "Nowhere/Land"], "not a known time zone"),
+        (["info", "--case", "no-such-case.duckdb"], "no such case"),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(tmp_path, write, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("x.csv", HEADER)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_file_names_file_line_and_field(tmp_path, write) -> None:
+    path = write("bad.csv", "post_id,account_id\n1,a\n")
+    result = runner.invoke(app, ["import", "posts-csv", str(path), "--case", str(tmp_path / "c.duckdb")])
+    assert result.exit_code == 2
+    assert "bad.csv, line 1, field 'created_at': required column missing" in " ".join(result.output.split())
+
+
+def test_info_quarantine_and_findings(tmp_path, posts_file) -> None:
+    case = tmp_path / "c.duckdb"
+    runner.invoke(app, ["import", "posts-csv", str(posts_file), "--case", str(case)])
+    info = runner.invoke(app, ["info", "--case", str(case)])
+    assert info.exit_code == 0 and "2 posts by 2 accounts, 1 quarantined records" in info.output
+    data = json.loads(runner.invoke(app, ["info", "--case", str(case), "--json"]).output)
+    assert data["posts"] == 2 and data["quarantine_reasons"] == [
+        {"reason": "unparseable timestamp", "records": 1}
+    ]
+    assert [a["account_id"] for a in data["most_active_accounts"]] == ["alice", "bob"]
+    q = json.loads(runner.invoke(app, ["quarantine", "--case", str(case), "--json"]).output)
+    assert q[0]["line_no"] == 4 and q[0]["field"] == "created_at"
+    assert "No findings yet" in runner.invoke(app, ["findings", "--case", str(case)]).output
+    with Case.open(case) as c:
+        write_findings(
+            c,
+            [
+                Finding(
+                    kind="coordinated-network",
+                    claim="<script>x</script> acted together",
+                    confidence=0.7,
+                    subjects=["alice", "bob"],
+                    method="test",
+                    method_version="0",
+                )
+            ],
+        )
+    listed = runner.invoke(app, ["findings", "--case", str(case)])
+    assert "<script>x</script> acted together" in listed.output
+    found = json.loads(runner.invoke(app, ["findings", "--case", str(case), "--json"]).output)
+    assert found[0]["disarm"][0]["name"] == "Conduct Swarming"
+
+
+def test_hostile_values_are_printed_as_text(tmp_path, posts_file) -> None:
+    case = tmp_path / "c.duckdb"
+    runner.invoke(app, ["import", "posts-csv", str(posts_file), "--case", str(case)])
+    result = runner.invoke(app, ["quarantine", "--case", str(case)])
+    assert result.exit_code == 0
+    assert "[red]markup[/red]" in result.output  # rich markup in the data is text, not styling
+
+
+def test_demo(tmp_path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "Built the fictional demo case" in result.output
+    assert "2 quarantined" in result.output
+    # Rebuilding gives the same case.
+    again = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--json"])
+    assert json.loads(again.output)["info"]["posts"] == int(
+        result.output.split(" posts loaded")[0].split()[-1].replace(",", "")
+    )
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("unmask ")
