@@ -37,12 +37,21 @@ def main() -> int:
             [result] = import_files(case, args.format, [args.path])
         wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({
-        "bench": "import_speed", "file": args.path.name, "format": args.format,
-        "rows": result.loaded + result.quarantined, "loaded": result.loaded, "quarantined": result.quarantined,
-        "wall_s": round(wall, 2), "rows_per_s": round((result.loaded + result.quarantined) / wall),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "import_speed",
+                "file": args.path.name,
+                "format": args.format,
+                "rows": result.loaded + result.quarantined,
+                "loaded": result.loaded,
+                "quarantined": result.quarantined,
+                "wall_s": round(wall, 2),
+                "rows_per_s": round((result.loaded + result.quarantined) / wall),
+                "peak_rss_mib": round(peak_kib / 1024, 1),
+            }
+        )
+    )
     return 0
 
 

@@ -255,3 +255,10 @@ def test_a_runaway_quoted_field_is_bounded(case: Case, write, monkeypatch) -> No
     assert (
         "field larger than field limit" in case.con.execute("SELECT reason FROM quarantine").fetchall()[0][0]
     )
+
+
+def test_a_lone_carriage_return_in_an_unquoted_field_is_quarantined(case: Case, write) -> None:
+    path = write("p.csv", HEADER + "1,a,2024-01-01T10:00:00Z,x\ry,,,,\n2,a,2024-01-01T10:00:00Z,ok,,,,\n")
+    [result] = import_files(case, "posts-csv", [path])
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert quarantined(case)[0][3].startswith("unreadable record: new-line character seen in unquoted field")

@@ -20,7 +20,7 @@ STAGE_TABLE = "_unmask_stage"
 
 STAGE_SCHEMA = pa.schema(
     [
-        ("record_no", pa.int64()),  # 1-based record number in the file (data records, not headers)
+        ("record_no", pa.int64()),  # 1-based record number in the file, unique (data records, not headers)
         ("line_no", pa.int64()),  # line where the record starts, where the file has lines
         ("raw", pa.string()),  # the record as read, kept for quarantine
         ("error", pa.string()),  # set by the reader when the record is broken
@@ -164,7 +164,8 @@ def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> L
         f"""
         CREATE OR REPLACE TEMP TABLE _unmask_norm AS
         WITH parsed AS (
-            SELECT *,
+            -- raw stays in the stage table: only quarantined records need it, and it is most of the bytes.
+            SELECT * EXCLUDE (raw),
                    nullif(trim(post_id), '') AS pid,
                    nullif(trim(account_id), '') AS aid,
                    {created} AS ts,
@@ -245,12 +246,14 @@ def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> L
     con.execute(
         f"""
         INSERT INTO quarantine
-        SELECT {int(source_id)}, record_no, line_no, field, reason,
+        SELECT {int(source_id)}, n.record_no, n.line_no, n.field, n.reason,
                -- Readers of binary formats (parquet) keep no raw text: the record's fields stand for it.
-               coalesce(raw, to_json(struct_pack(post_id, account_id, handle, created_raw, created_ts, text,
-                                                 shared_post_id, reply_to_post_id, quoted_post_id, urls,
-                                                 hashtags, mentions, lang))::VARCHAR)
-        FROM _unmask_norm WHERE reason IS NOT NULL
+               coalesce(s.raw, to_json(struct_pack(n.post_id, n.account_id, n.handle, n.created_raw,
+                                                   n.created_ts, n.text, n.shared_post_id, n.reply_to_post_id,
+                                                   n.quoted_post_id, n.urls, n.hashtags, n.mentions,
+                                                   n.lang))::VARCHAR)
+        FROM _unmask_norm n JOIN {STAGE_TABLE} s USING (record_no)
+        WHERE n.reason IS NOT NULL
         """
     )
     before = con.execute("SELECT count(*) FROM accounts").fetchall()[0][0]

@@ -182,9 +182,9 @@ def jsonl_records(path: Path, *, on_bytes: Callable[[int], None]) -> Iterator[tu
                 error = f"invalid UTF-8: on line {bad_line}"
             else:
                 try:
-                    value = json.loads(line)
+                    value = json.loads(line.rstrip("\r\n"))
                 except json.JSONDecodeError as exc:
-                    error = f"invalid JSON: {exc.msg} at column {exc.colno}"
+                    error = f"invalid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
                     if not raw.endswith("\n"):
                         error = "truncated record: the file ends inside it (" + error + ")"
             yield Record(record_no, feed.lines_read, raw, None, error), value
