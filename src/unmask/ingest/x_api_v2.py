@@ -10,8 +10,8 @@ Accepted layouts:
 Every tweet in ``data`` is a record (``record_no`` counts tweets in file order; ``line_no`` is the line
 where the tweet starts in a JSON document, or the line of the response in JSON Lines). Referenced tweets in
 ``includes.tweets`` are not records: the query did not collect them. A JSON document is read with
-:class:`unmask.ingest.telegram.JsonStream`, one response at a time; JSON Lines one line at a time. See
-``docs/formats/x-api-v2.md`` for the mapping.
+:class:`unmask.ingest.jsonstream.JsonStream`, one response at a time; JSON Lines one line at a time. See
+``docs/formats.md`` for the mapping.
 """
 
 from __future__ import annotations
