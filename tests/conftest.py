@@ -45,3 +45,35 @@ def case_contents(case: Case) -> dict[str, list]:
     """Every row of every case table, for asserting that something changed nothing."""
     tables = ("sources", "quarantine", "accounts", "posts", "findings", "evidence")
     return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+
+
+class _Collect:
+    """A stand-in for the staging table: keeps the rows a reader stages, to test a reader alone."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def on_bytes(self, n: int) -> None:
+        pass
+
+    def append(self, row: dict) -> None:
+        self.rows.append(row)
+
+
+def staged_rows(reader, path: Path) -> list[dict]:
+    """The rows ``reader`` stages for ``path``, without a case."""
+    collect = _Collect()
+    reader.stage(path, collect)
+    return collect.rows
+
+
+def quarantined(case: Case) -> list[tuple]:
+    """(record_no, line_no, field, reason) of every quarantined record, in file order."""
+    return case.con.execute(
+        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY source_id, record_no"
+    ).fetchall()
+
+
+def posts_by_id(case: Case) -> dict[str, dict]:
+    """Every stored post as a dict, keyed by post id."""
+    return {row["post_id"]: row for row in case.query("SELECT * FROM posts ORDER BY record_no")}

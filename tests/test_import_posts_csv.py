@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import case_contents
+from conftest import case_contents, quarantined
 from unmask.case import Case
 from unmask.errors import FormatError, OptionError
 from unmask.ingest import import_files
@@ -15,12 +15,6 @@ HEADER = "post_id,account_id,created_at,text,shared_post_id,reply_to_post_id,url
 
 def posts(case: Case, columns: str = "post_id, account_id, created_at") -> list[tuple]:
     return case.con.execute(f"SELECT {columns} FROM posts ORDER BY record_no").fetchall()
-
-
-def quarantined(case: Case) -> list[tuple]:
-    return case.con.execute(
-        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY record_no"
-    ).fetchall()
 
 
 def test_every_column_maps(case: Case, write) -> None:

@@ -13,17 +13,9 @@ from conftest import case_contents
 from unmask.case import Case
 from unmask.errors import FormatError
 from unmask.ingest import import_files
+from unmask.ingest.posts_csv import CORE_COLUMNS
 
-COLUMNS = [
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    "shared_post_id",
-    "reply_to_post_id",
-    "urls",
-    "hashtags",
-]
+COLUMNS = list(CORE_COLUMNS)
 KINDS = (
     "valid",
     "bad_time",

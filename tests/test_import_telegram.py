@@ -12,6 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import posts_by_id as posts
+from conftest import quarantined as quarantine
+from conftest import staged_rows
 from unmask.case import Case
 from unmask.errors import FormatError
 from unmask.ingest import import_files, jsonstream
@@ -204,35 +207,8 @@ def start_line(text: str, message_id: int) -> int:
     return text[: text.index(f'"id": {message_id},')].count("\n")
 
 
-class Collect:
-    """A stand-in for the staging table: keeps the rows a reader stages."""
-
-    def __init__(self):
-        self.rows: list[dict] = []
-
-    def on_bytes(self, n: int) -> None:
-        pass
-
-    def append(self, row: dict) -> None:
-        self.rows.append(row)
-
-
 def staged(path: Path) -> list[dict]:
-    collect = Collect()
-    TelegramReader().stage(path, collect)  # type: ignore[arg-type]
-    return collect.rows
-
-
-def posts(case: Case) -> dict[str, dict]:
-    cur = case.con.execute("SELECT * FROM posts ORDER BY record_no")
-    names = [d[0] for d in cur.description]
-    return {row[1]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
-
-
-def quarantine(case: Case) -> list[tuple]:
-    return case.con.execute(
-        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY record_no"
-    ).fetchall()
+    return staged_rows(TelegramReader(), path)
 
 
 def test_single_chat_maps_every_field(case, tmp_path):

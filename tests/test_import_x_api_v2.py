@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from unmask.case import Case
+from conftest import posts_by_id as posts
+from conftest import quarantined as quarantine
+from conftest import staged_rows
 from unmask.errors import FormatError
 from unmask.ingest import import_files
 from unmask.ingest.x_api_v2 import XApiV2Reader
@@ -99,39 +101,12 @@ ERRORS_ONLY = {
 TWARC_META = {"url": "https://api.twitter.com/2/tweets/search/recent?query=x", "version": "2.13.0"}
 
 
-class Collect:
-    """A stand-in for the staging table: keeps the rows a reader stages."""
-
-    def __init__(self):
-        self.rows: list[dict] = []
-
-    def on_bytes(self, n: int) -> None:
-        pass
-
-    def append(self, row: dict) -> None:
-        self.rows.append(row)
-
-
 def staged(path: Path) -> list[dict]:
-    collect = Collect()
-    XApiV2Reader().stage(path, collect)  # type: ignore[arg-type]
-    return collect.rows
+    return staged_rows(XApiV2Reader(), path)
 
 
 def line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
-
-
-def posts(case: Case) -> dict[str, dict]:
-    cur = case.con.execute("SELECT * FROM posts ORDER BY record_no")
-    names = [d[0] for d in cur.description]
-    return {row[1]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
-
-
-def quarantine(case: Case) -> list[tuple]:
-    return case.con.execute(
-        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY record_no"
-    ).fetchall()
 
 
 def test_document_maps_every_field(case, tmp_path):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from unmask.ingest.posts_csv import CORE_COLUMNS
+
 _FIRST = (
     "amber",
     "brisk",
@@ -177,18 +179,7 @@ def write_posts_csv(posts: list[DemoPost], path: Path) -> Path:
     """Write posts in the ``posts-csv`` format, so the demo goes through the same import as real data."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(
-            [
-                "post_id",
-                "account_id",
-                "created_at",
-                "text",
-                "shared_post_id",
-                "reply_to_post_id",
-                "urls",
-                "hashtags",
-            ]
-        )
+        writer.writerow(CORE_COLUMNS)
         for p in posts:
             writer.writerow(
                 [

@@ -14,12 +14,13 @@ Ids are anonymised: the platform is recorded as ``coortweet``. Files may be gzip
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from unmask.errors import FormatError
 from unmask.ingest.base import PostReader, blank_to_none
 from unmask.ingest.stage import STAGE_TABLE, Stage
-from unmask.ingest.textfile import check_text, csv_records, sniff_delimiter
+from unmask.ingest.textfile import Record, check_text, csv_records, sniff_delimiter
 
 SHARES = ("object_id", "account_id", "content_id", "timestamp_share")
 OBJECTS = ("account_id", "post_id", "url_id", "hashtag_id", "domain_id", "phash_id", "timestamp")
@@ -50,56 +51,40 @@ class CoorTweetReader(PostReader):
                 field=missing,
             )
 
-    def _stage_shares(self, records, columns: list[str], stage: Stage) -> None:
+    def _stage_shares(self, records: Iterator[Record], columns: list[str], stage: Stage) -> None:
         ix = {c: columns.index(c) for c in SHARES}
-        for rec in records:
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
-            }
-            if rec.error or rec.fields is None:
-                row["error"] = rec.error
-            else:
-                f = rec.fields
-                row.update(
-                    post_id=blank_to_none(f[ix["content_id"]]),
-                    account_id=blank_to_none(f[ix["account_id"]]),
-                    created_raw=blank_to_none(f[ix["timestamp_share"]]),
-                    shared_post_id=blank_to_none(f[ix["object_id"]]),
-                    urls=[],
-                    hashtags=[],
-                    mentions=[],
-                )
-            stage.append(row)
 
-    def _stage_objects(self, records, columns: list[str], stage: Stage) -> None:
-        ix = {c: columns.index(c) for c in OBJECTS if c in columns}
-        rows = 0
-        for rec in records:
-            rows += 1
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
+        def read(f: list[str]) -> dict:
+            return {
+                "post_id": blank_to_none(f[ix["content_id"]]),
+                "account_id": blank_to_none(f[ix["account_id"]]),
+                "created_raw": blank_to_none(f[ix["timestamp_share"]]),
+                "shared_post_id": blank_to_none(f[ix["object_id"]]),
+                "urls": [],
+                "hashtags": [],
+                "mentions": [],
             }
-            if rec.error or rec.fields is None:
-                row["error"] = rec.error
-            else:
-                f = {c: rec.fields[i].strip() for c, i in ix.items()}
-                row.update(
-                    post_id=f["post_id"] or None,
-                    account_id=f["account_id"] or None,
-                    created_raw=f["timestamp"] or None,
-                    urls=[f["url_id"]] if f.get("url_id") else [],
-                    hashtags=[f["hashtag_id"]] if f.get("hashtag_id") else [],
-                    mentions=[],
-                    extra=json.dumps({k: [f[k]] for k in ("domain_id", "phash_id") if f.get(k)}),
-                )
-            stage.append(row)
+
+        self.stage_records(records, stage, read)
+
+    def _stage_objects(self, records: Iterator[Record], columns: list[str], stage: Stage) -> None:
+        ix = {c: columns.index(c) for c in OBJECTS if c in columns}
+
+        def read(fields: list[str]) -> dict:
+            f = {c: fields[i].strip() for c, i in ix.items()}
+            return {
+                "post_id": f["post_id"] or None,
+                "account_id": f["account_id"] or None,
+                "created_raw": f["timestamp"] or None,
+                "urls": [f["url_id"]] if f.get("url_id") else [],
+                "hashtags": [f["hashtag_id"]] if f.get("hashtag_id") else [],
+                "mentions": [],
+                "extra": json.dumps({k: [f[k]] for k in ("domain_id", "phash_id") if f.get(k)}),
+            }
+
+        self.stage_records(records, stage, read)
         stage.flush()
+        rows = stage.records
         # One post a group of rows; broken rows stay records of their own, to be quarantined.
         stage.con.execute(
             f"""

@@ -65,40 +65,32 @@ class FiveThirtyEightReader(PostReader):
                 )
         ix = {c: i for i, c in enumerate(columns)}
         recovered = 0
-        for rec in records:
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
-            }
-            if rec.error or rec.fields is None:
-                row["error"] = rec.error
-                stage.append(row)
-                continue
-            f = {c: rec.fields[i] for c, i in ix.items()}
+
+        def read(fields: list[str]) -> dict:
+            nonlocal recovered
+            f = {c: fields[i] for c, i in ix.items()}
             post_id, was_recovered = _post_id(f.get("tweet_id", ""), f.get("article_url", ""))
             recovered += was_recovered
+            handle = blank_to_none(f["author"])
+            row = {
+                "post_id": post_id,
+                "account_id": handle.lower() if handle else None,
+                "handle": handle,
+                "profile": _profile(f),
+                "created_raw": blank_to_none(f["publish_date"]),
+                "text": f["content"],
+                "shares_text": f.get("post_type", "").strip().upper() in ("RETWEET", "R"),
+                "lang": blank_to_none(f.get("language")),
+            }
             if post_id is None:
+                row["error_field"] = "tweet_id"
                 row["error"] = (
                     "tweet id damaged (scientific notation from a spreadsheet) and no status URL "
                     "to recover it from"
                 )
-                row["error_field"] = "tweet_id"
-            content = f["content"]
-            post_type = f.get("post_type", "").strip().upper()
-            handle = blank_to_none(f["author"])
-            row.update(
-                post_id=post_id,
-                account_id=handle.lower() if handle else None,
-                handle=handle,
-                profile=_profile(f),
-                created_raw=blank_to_none(f["publish_date"]),
-                text=content,
-                shares_text=post_type in ("RETWEET", "R"),
-                lang=blank_to_none(f.get("language")),
-            )
-            stage.append(row)
+            return row
+
+        self.stage_records(records, stage, read)
         if recovered:
             self.notes.append(
                 f"{recovered} tweet ids damaged by a spreadsheet were recovered from article_url"

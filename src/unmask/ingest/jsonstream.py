@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unmask.errors import FormatError
+from unmask.ingest.base import PostReader
 
 CHUNK_BYTES = 1 << 20
 # One JSON value (a message, a response's includes) above this is a broken or adversarial file.
@@ -231,6 +232,20 @@ class JsonStream:
             self.truncated = True
             return True
         return False
+
+    def notes(self, what: str) -> list[str]:
+        """What the import should say about the stream once read: a cut file, replaced bad UTF-8."""
+        notes = []
+        if self.truncated:
+            notes.append(
+                f"the file ends before its JSON does (line {self.line()}): it was cut; "
+                f"every {what} before the cut was read"
+            )
+        if self.bad_utf8_outside:
+            notes.append(
+                f"{self.bad_utf8_outside} invalid UTF-8 sequences outside any {what} were replaced by U+FFFD"
+            )
+        return notes
 
     def object_keys(self) -> Iterator[str]:
         """Enter the object at the position; yield each member name with the position at its value."""
@@ -445,3 +460,23 @@ def json_str(value: object, field: str) -> str | None:
     if not isinstance(value, str):
         raise FieldTypeError(field)
     return value
+
+
+def item_row(
+    reader: PostReader, record_no: int, item: JsonItem, what: str, read: Callable[[dict, dict], None]
+) -> dict:
+    """The staged row of one JSON record: its error, or what ``read(value, row)`` fills in.
+
+    ``what`` names the record in the error for a value that is not an object ("a tweet", "a message").
+    """
+    row = reader.new_row(record_no, item.line_no, cap_raw(item.raw), item.error)
+    if item.error:
+        return row
+    if not isinstance(item.value, dict):
+        row["error"] = f"not a JSON object ({what})"
+        return row
+    try:
+        read(item.value, row)
+    except FieldTypeError as exc:
+        row["error"], row["error_field"] = str(exc), exc.field
+    return row

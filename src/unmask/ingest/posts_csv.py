@@ -18,6 +18,8 @@ from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import check_text, csv_records, jsonl_records, sniff_delimiter
 
 REQUIRED = ("post_id", "account_id", "created_at")
+# The columns of the format as the issue names them, in order: what a writer of posts-csv files emits.
+CORE_COLUMNS = (*REQUIRED, "text", "shared_post_id", "reply_to_post_id", "urls", "hashtags")
 OPTIONAL = (
     "text",
     "shared_post_id",
@@ -80,35 +82,26 @@ class PostsCsvReader(PostReader):
                     line=header.line_no,
                     field=theirs,
                 )
-        for rec in records:
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
+
+        def read(fields: list[str]) -> dict:
+            row = {
+                _STAGE_NAMES.get(ours, ours): split_list(fields[i])
+                if ours in _LISTS
+                else blank_to_none(fields[i])
+                for ours, i in index.items()
             }
-            if rec.error or rec.fields is None:
-                row["error"] = rec.error
-            else:
-                for ours, i in index.items():
-                    value = rec.fields[i]
-                    key = _STAGE_NAMES.get(ours, ours)
-                    row[key] = split_list(value) if ours in _LISTS else blank_to_none(value)
-                row["platform"] = row.get("platform") or self.platform
-            stage.append(row)
+            row["platform"] = row.get("platform") or self.platform
+            return row
+
+        self.stage_records(records, stage, read)
 
     def _stage_jsonl(self, path: Path, stage: Stage) -> None:
         self._check_mapping(path)
         names = self._column_names()
         for rec, value in jsonl_records(path, on_bytes=stage.on_bytes):
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
-            }
+            row = self.new_row(rec.record_no, rec.line_no, rec.raw, rec.error)
             if rec.error:
-                row["error"] = rec.error
+                pass
             elif not isinstance(value, dict):
                 row["error"] = "not a JSON object"
             else:

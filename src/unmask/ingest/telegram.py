@@ -16,7 +16,7 @@ from pathlib import Path
 
 from unmask.errors import FormatError
 from unmask.ingest.base import PostReader
-from unmask.ingest.jsonstream import FieldTypeError, JsonItem, JsonStream, cap_raw, json_id, json_str
+from unmask.ingest.jsonstream import FieldTypeError, JsonItem, JsonStream, item_row, json_id, json_str
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import check_text
 
@@ -132,16 +132,7 @@ class TelegramReader(PostReader):
                 )
             if stream.finish():
                 raise FormatError(path, "more data after the end of the JSON document", line=stream.line())
-            if stream.truncated:
-                self.notes.append(
-                    f"the file ends before its JSON does (line {stream.line()}): it was cut; "
-                    "every message before the cut was read"
-                )
-            if stream.bad_utf8_outside:
-                self.notes.append(
-                    f"{stream.bad_utf8_outside} invalid UTF-8 sequences outside any message "
-                    "(in chat names or other fields) were replaced by U+FFFD"
-                )
+            self.notes.extend(stream.notes("message"))
         if self._chats:
             self.notes.append(f"whole-account export: read {self._chats} chats")
         if self._forwards:
@@ -211,22 +202,11 @@ class TelegramReader(PostReader):
 
     def _stage_message(self, item: JsonItem, chat: dict, stage: Stage) -> None:
         self._record_no += 1
-        row: dict = {
-            "record_no": self._record_no,
-            "line_no": item.line_no,
-            "raw": cap_raw(item.raw),
-            "platform": self.platform,
-        }
-        if item.error:
-            row["error"] = item.error
-        elif not isinstance(item.value, dict):
-            row["error"] = "not a JSON object (a message)"
-        else:
-            try:
-                self._map_message(item.value, chat, row)
-            except FieldTypeError as exc:
-                row["error"], row["error_field"] = str(exc), exc.field
-        stage.append(row)
+
+        def read(message: dict, row: dict) -> None:
+            self._map_message(message, chat, row)
+
+        stage.append(item_row(self, self._record_no, item, "a message", read))
 
     def _map_message(self, message: dict, chat: dict, row: dict) -> None:
         chat_id = chat["id"]

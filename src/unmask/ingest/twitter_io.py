@@ -96,34 +96,26 @@ class TwitterIOReader(PostReader):
                 )
         ix = {c: columns.index(c) for c in COLUMNS if c in columns}
         self.notes.append("tweet_time is UTC by the archive's documentation (no zone written)")
-        for rec in records:
-            row: dict = {
-                "record_no": rec.record_no,
-                "line_no": rec.line_no,
-                "raw": rec.raw,
-                "platform": self.platform,
-            }
-            if rec.error or rec.fields is None:
-                row["error"] = rec.error
-                stage.append(row)
-                continue
-            f = {c: rec.fields[i] for c, i in ix.items()}
-            is_retweet = f.get("is_retweet", "").strip().lower() == "true"
-            time = f["tweet_time"].strip()
-            row.update(
-                post_id=blank_to_none(f["tweetid"]),
-                account_id=blank_to_none(f["userid"]),
-                handle=blank_to_none(f.get("user_screen_name")),
-                display_name=blank_to_none(f.get("user_display_name")),
-                profile=json.dumps({c: f[c] for c in PROFILE if c in f and f[c].strip()}, ensure_ascii=False),
-                created_raw=f"{time} UTC" if time else None,
-                text=f["tweet_text"],
-                shared_post_id=blank_to_none(f.get("retweet_tweetid")) if is_retweet else None,
-                reply_to_post_id=blank_to_none(f.get("in_reply_to_tweetid")),
-                quoted_post_id=blank_to_none(f.get("quoted_tweet_tweetid")),
-                urls=bracketed_list(f.get("urls", "")),
-                hashtags=bracketed_list(f.get("hashtags", "")),
-                mentions=bracketed_list(f.get("user_mentions", "")),
-                lang=blank_to_none(f.get("tweet_language")),
-            )
-            stage.append(row)
+        self.stage_records(records, stage, lambda fields: _read(fields, ix))
+
+
+def _read(fields: list[str], ix: dict[str, int]) -> dict:
+    f = {c: fields[i] for c, i in ix.items()}
+    is_retweet = f.get("is_retweet", "").strip().lower() == "true"
+    time = f["tweet_time"].strip()
+    return {
+        "post_id": blank_to_none(f["tweetid"]),
+        "account_id": blank_to_none(f["userid"]),
+        "handle": blank_to_none(f.get("user_screen_name")),
+        "display_name": blank_to_none(f.get("user_display_name")),
+        "profile": json.dumps({c: f[c] for c in PROFILE if c in f and f[c].strip()}, ensure_ascii=False),
+        "created_raw": f"{time} UTC" if time else None,
+        "text": f["tweet_text"],
+        "shared_post_id": blank_to_none(f.get("retweet_tweetid")) if is_retweet else None,
+        "reply_to_post_id": blank_to_none(f.get("in_reply_to_tweetid")),
+        "quoted_post_id": blank_to_none(f.get("quoted_tweet_tweetid")),
+        "urls": bracketed_list(f.get("urls", "")),
+        "hashtags": bracketed_list(f.get("hashtags", "")),
+        "mentions": bracketed_list(f.get("user_mentions", "")),
+        "lang": blank_to_none(f.get("tweet_language")),
+    }

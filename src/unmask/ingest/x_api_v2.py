@@ -21,7 +21,15 @@ from pathlib import Path
 
 from unmask.errors import FormatError
 from unmask.ingest.base import PostReader
-from unmask.ingest.jsonstream import FieldTypeError, JsonItem, JsonStream, cap_raw, json_id, json_str
+from unmask.ingest.jsonstream import (
+    FieldTypeError,
+    JsonItem,
+    JsonStream,
+    cap_raw,
+    item_row,
+    json_id,
+    json_str,
+)
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import MAX_FIELD_CHARS, check_text, jsonl_records
 
@@ -130,16 +138,7 @@ class XApiV2Reader(PostReader):
                         path, f"expected a JSON object or list, found {c!r}", line=stream.line()
                     )
             stream.finish()
-            if stream.truncated:
-                self.notes.append(
-                    f"the file ends before its JSON does (line {stream.line()}): it was cut; "
-                    "every tweet before the cut was read"
-                )
-            if stream.bad_utf8_outside:
-                self.notes.append(
-                    f"{stream.bad_utf8_outside} invalid UTF-8 sequences outside any tweet "
-                    "(in includes or other fields) were replaced by U+FFFD"
-                )
+            self.notes.extend(stream.notes("tweet"))
 
     def _stage_document_value(self, stream: JsonStream, stage: Stage) -> None:
         """Stage the response (or bare tweet) at the position; its ``data`` tweets are read one by one, the
@@ -228,22 +227,11 @@ class XApiV2Reader(PostReader):
 
     def _stage_tweet(self, item: JsonItem, users: dict[str, dict], stage: Stage) -> None:
         self._record_no += 1
-        row: dict = {
-            "record_no": self._record_no,
-            "line_no": item.line_no,
-            "raw": cap_raw(item.raw),
-            "platform": self.platform,
-        }
-        if item.error:
-            row["error"] = item.error
-        elif not isinstance(item.value, dict):
-            row["error"] = "not a JSON object (a tweet)"
-        else:
-            try:
-                self._map_tweet(item.value, users, row)
-            except FieldTypeError as exc:
-                row["error"], row["error_field"] = str(exc), exc.field
-        stage.append(row)
+
+        def read(tweet: dict, row: dict) -> None:
+            self._map_tweet(tweet, users, row)
+
+        stage.append(item_row(self, self._record_no, item, "a tweet", read))
 
     def _map_tweet(self, tweet: dict, users: dict[str, dict], row: dict) -> None:
         row["post_id"] = json_id(tweet.get("id"), "id")
