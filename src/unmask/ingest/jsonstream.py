@@ -25,9 +25,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from unmask.errors import FormatError
 from unmask.ingest.base import PostReader
+
+T = TypeVar("T")
 
 CHUNK_BYTES = 1 << 20
 # One JSON value (a message, a response's includes) above this is a broken or adversarial file.
@@ -249,25 +252,7 @@ class JsonStream:
 
     def object_keys(self) -> Iterator[str]:
         """Enter the object at the position; yield each member name with the position at its value."""
-        if self._at_end():
-            return
-        if self.peek() != "{":
-            raise self._error(f"expected an object, found {self.peek()!r}")
-        self._pos += 1
-        first = True
-        while True:
-            if self._at_end():
-                return
-            c = self.peek()
-            if c == "}":
-                self._pos += 1
-                return
-            if not first:
-                if c != ",":
-                    raise self._error(f"expected ',' or '}}' after a member, found {c!r}")
-                self._pos += 1
-                if self._at_end():
-                    return
+        for _ in self._members("{", "}", "an object", "a member"):
             if self.peek() != '"':
                 raise self._error(f"expected a member name in double quotes, found {self.peek()!r}")
             key = self.read_value()
@@ -278,46 +263,43 @@ class JsonStream:
             self._pos += 1
             if self._at_end():
                 return
-            mark = self._abs()
-            yield str(key)
-            if self.truncated:
-                return
-            if self._abs() == mark:
-                self.skip_value()
-                if self.truncated:
-                    return
-            first = False
+            yield from self._visit(str(key))
 
     def array_items(self) -> Iterator[int]:
         """Enter the array at the position; yield the line of each element with the position at it."""
+        for _ in self._members("[", "]", "an array", "an element"):
+            yield from self._visit(self.line())
+
+    def _members(self, open_: str, close: str, container: str, member: str) -> Iterator[None]:
+        """Enter the container at the position; stop at each member's start, past its separator."""
         if self._at_end():
             return
-        if self.peek() != "[":
-            raise self._error(f"expected an array, found {self.peek()!r}")
+        if self.peek() != open_:
+            raise self._error(f"expected {container}, found {self.peek()!r}")
         self._pos += 1
         first = True
-        while True:
-            if self._at_end():
-                return
+        while not self._at_end():
             c = self.peek()
-            if c == "]":
+            if c == close:
                 self._pos += 1
                 return
             if not first:
                 if c != ",":
-                    raise self._error(f"expected ',' or ']' after an element, found {c!r}")
+                    raise self._error(f"expected ',' or '{close}' after {member}, found {c!r}")
                 self._pos += 1
                 if self._at_end():
                     return
-            mark = self._abs()
-            yield self.line()
+            yield
             if self.truncated:
                 return
-            if self._abs() == mark:
-                self.skip_value()
-                if self.truncated:
-                    return
             first = False
+
+    def _visit(self, item: T) -> Iterator[T]:
+        """Hand ``item`` to the consumer; skip the value at the position if the consumer did not read it."""
+        mark = self._abs()
+        yield item
+        if not self.truncated and self._abs() == mark:
+            self.skip_value()
 
     def read_value(self) -> object:
         """The value at the position, as part of the document's structure (invalid JSON: FormatError)."""
