@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,6 +131,20 @@ class Case:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    @contextmanager
+    def scratch(self, name: str = "unmask_work") -> Iterator[str]:
+        """A scratch database attached as ``name``, for an engine's intermediate tables.
+
+        DuckDB keeps TEMP tables in memory; tables in an attached file spill to disk, so an engine's work
+        stays within the memory limit whatever the data. The file is deleted afterwards.
+        """
+        with tempfile.TemporaryDirectory(prefix="unmask-") as folder:
+            self.con.execute(f"ATTACH '{Path(folder) / 'work.duckdb'}' AS {name}")
+            try:
+                yield name
+            finally:
+                self.con.execute(f"DETACH {name}")
 
     # -- reading ---------------------------------------------------------------------------------
 

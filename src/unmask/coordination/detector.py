@@ -1,0 +1,417 @@
+"""The coordination engine: from a case's posts to networks of accounts that act together.
+
+Example::
+
+    >>> from unmask.case import Case
+    >>> with Case.open("demo.duckdb") as case:                     # doctest: +SKIP
+    ...     found = Coordination(kinds=("share", "link"), window=30).fit(case)
+    ...     [(n["network_id"], n["size"]) for n in found.networks_]
+    [(0, 11)]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from unmask.case import Case
+from unmask.coordination import actions, nearduplicates, null, pairs
+from unmask.coordination.communities import leiden_partition
+from unmask.coordination.window import estimate_window
+from unmask.errors import OptionError
+
+VERSION = "1"
+_POSTS = "_unmask_cposts"
+WORK = "unmask_work"  # the scratch database of a run (Case.scratch)
+_EDGES = "unmask_work.edges"
+
+
+@dataclass
+class KindRun:
+    """What one kind did: actions, co-actions, edges, objects set aside, seconds."""
+
+    kind: str
+    actions: int = 0
+    coactions: int = 0
+    edges: int = 0
+    significant: int = 0
+    capped_objects: int = 0
+    capped_examples: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Coordination:
+    """Find networks of accounts that act together more than chance allows.
+
+    Parameters
+    ----------
+    kinds:
+        Co-action kinds (see :mod:`unmask.coordination.actions`): share, link, text, near_text, hashtag,
+        hashtag_set, reply, mention, or ``column:NAME``.
+    window:
+        Seconds within which two actions on one object are a co-action, or ``"auto"`` to estimate it as
+        CooRnet does (:func:`unmask.coordination.window.estimate_window`).
+    null:
+        Test every edge against the time-stratified configuration null (:mod:`unmask.coordination.null`);
+        False keeps every edge of weight ≥ ``min_weight``, as the peer tools do.
+    alpha:
+        False discovery rate for significant edges.
+    min_weight:
+        Fewest distinct objects an edge needs to be tested (or, without the null, kept).
+    episode_s, stratum_s:
+        The null model's episode (an hour) and stratum (a day): see :mod:`unmask.coordination.null`.
+    max_object_accounts:
+        Set aside objects acted on by more accounts than this (None: keep all); reported per kind.
+    near_text_threshold, near_text_min_tokens:
+        Jaccard threshold and fewest words for near-duplicate texts.
+    min_network_size, resolution, seed:
+        Networks smaller than this are not reported; Leiden's resolution and seed.
+
+    Attributes
+    ----------
+    window_ : the window used, in seconds.
+    runs_ : a :class:`KindRun` per kind.
+    networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
+        last_time, top_objects, score, example_posts).
+    accounts_ : pyarrow table (account_id, network_id, score).
+    edges_ : pyarrow table of the kept edges (significant, or weight ≥ min_weight without the null).
+    """
+
+    def __init__(
+        self,
+        kinds: tuple[str, ...] = actions.DEFAULT_KINDS,
+        window: float | str = "auto",
+        null: bool = True,
+        alpha: float = 0.01,
+        min_weight: int = 1,
+        episode_s: float = 3600,
+        stratum_s: float = 86400,
+        max_object_accounts: int | None = None,
+        near_text_threshold: float = 0.8,
+        near_text_min_tokens: int = 1,
+        min_network_size: int = 3,
+        resolution: float = 0.05,
+        seed: int = 0,
+        evidence_per_edge: int = 20,
+    ):
+        self.kinds = kinds
+        self.window = window
+        self.null = null
+        self.alpha = alpha
+        self.min_weight = min_weight
+        self.episode_s = episode_s
+        self.stratum_s = stratum_s
+        self.max_object_accounts = max_object_accounts
+        self.near_text_threshold = near_text_threshold
+        self.near_text_min_tokens = near_text_min_tokens
+        self.min_network_size = min_network_size
+        self.resolution = resolution
+        self.seed = seed
+        self.evidence_per_edge = evidence_per_edge
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k)
+            for k in (
+                "kinds",
+                "window",
+                "null",
+                "alpha",
+                "min_weight",
+                "episode_s",
+                "stratum_s",
+                "max_object_accounts",
+                "near_text_threshold",
+                "near_text_min_tokens",
+                "min_network_size",
+                "resolution",
+                "seed",
+                "evidence_per_edge",
+            )
+        }
+
+    # -- fitting -----------------------------------------------------------------------------------
+
+    def fit(self, case: Case) -> Coordination:
+        self._check_params()
+        with case.scratch(WORK):
+            return self._fit(case)
+
+    def _fit(self, case: Case) -> Coordination:
+        con = case.con
+        started = time.perf_counter()
+        self.multi_platform_ = _posts_view(case)
+        columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_POSTS})").fetchall())
+        self.runs_ = [KindRun(k) for k in self.kinds]
+        for i, run in enumerate(self.runs_):
+            t = time.perf_counter()
+            if run.kind == actions.NEAR_TEXT:
+                self.near_text_docs_, self.near_text_pairs_ = nearduplicates.similar_docs(
+                    con,
+                    _POSTS,
+                    threshold=self.near_text_threshold,
+                    min_tokens=self.near_text_min_tokens,
+                    seed=self.seed,
+                )
+                sql = nearduplicates.near_text_actions_sql()
+            else:
+                sql = actions.kind_sql(run.kind, columns).format(posts=_POSTS)
+            con.execute(f"CREATE OR REPLACE TABLE unmask_work.act_{i} AS {sql}")
+            run.actions = con.execute(f"SELECT count(*) FROM unmask_work.act_{i}").fetchall()[0][0]
+            run.seconds += time.perf_counter() - t
+        if self.window == "auto":
+            union = " UNION ALL ".join(
+                f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
+            )
+            self.window_ = estimate_window(con, f"({union})") if self.runs_ else 1
+        else:
+            self.window_ = float(self.window)
+        con.execute(f"DROP TABLE IF EXISTS {_EDGES}")
+        for i, run in enumerate(self.runs_):
+            t = time.perf_counter()
+            self._edges_of_kind(con, i, run)
+            run.seconds += time.perf_counter() - t
+        t = time.perf_counter()
+        self._significance(con)
+        self._evidence(con)
+        self._networks(con)
+        for i in range(len(self.runs_)):
+            con.execute(f"DROP TABLE IF EXISTS unmask_work.coact_{i}")
+            con.execute(f"DROP TABLE IF EXISTS unmask_work.act_{i}")
+        self.seconds_ = {
+            "kinds": {r.kind: round(r.seconds, 3) for r in self.runs_},
+            "significance_and_networks": round(time.perf_counter() - t, 3),
+            "total": round(time.perf_counter() - started, 3),
+        }
+        return self
+
+    def _check_params(self) -> None:
+        unknown = [k for k in self.kinds if k not in actions.ALL_KINDS and not k.startswith("column:")]
+        if unknown or not self.kinds:
+            raise OptionError(f"unknown kinds {unknown}; known: {', '.join(actions.ALL_KINDS)}")
+        if self.window != "auto":
+            try:
+                if float(self.window) < 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise OptionError(f"--window {self.window!r}: seconds (≥ 0) or auto") from None
+        if not 0 < self.alpha < 1:
+            raise OptionError("--alpha must be between 0 and 1")
+        if self.min_weight < 1:
+            raise OptionError("--min-weight must be at least 1")
+
+    def _edges_of_kind(self, con, i: int, run: KindRun) -> None:
+        act, coact = f"unmask_work.act_{i}", f"unmask_work.coact_{i}"
+        if self.max_object_accounts:
+            capped = con.execute(
+                f"SELECT any_value(object), count(DISTINCT account) AS accounts FROM {act} GROUP BY oid "
+                f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)} ORDER BY accounts DESC"
+            ).fetchall()
+            run.capped_objects = len(capped)
+            run.capped_examples = [{"object": o, "accounts": n} for o, n in capped[:20]]
+            if capped:
+                con.execute(
+                    f"DELETE FROM {act} WHERE oid IN (SELECT oid FROM {act} GROUP BY oid "
+                    f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)})"
+                )
+        if run.kind == actions.NEAR_TEXT:
+            sql = nearduplicates.near_text_coaction_sql(self.window_)
+            if self.max_object_accounts:
+                sql = f"SELECT c.* FROM ({sql}) c SEMI JOIN (SELECT DISTINCT oid FROM {act}) USING (oid)"
+            con.execute(f"CREATE OR REPLACE TABLE {coact} AS {sql}")
+        else:
+            pairs.create_coactions(con, act, self.window_, coact)
+        run.coactions = con.execute(f"SELECT count(*) FROM {coact}").fetchall()[0][0]
+        edges = pairs.edges_sql(coact, run.kind, self.episode_s)
+        if self.null:
+            con.execute(f"CREATE OR REPLACE TABLE unmask_work.kind_edges AS {edges}")
+            expected = null.expected_sql(act, coact, "unmask_work.kind_edges", self.episode_s, self.stratum_s)
+            select = (
+                f"SELECT e.*, x.expected FROM unmask_work.kind_edges e "
+                f"LEFT JOIN ({expected}) x USING (account_a, account_b)"
+            )
+        else:
+            select = f"SELECT e.*, NULL::DOUBLE AS expected FROM ({edges}) e"
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
+        ).fetchall()[0][0]
+        con.execute(f"INSERT INTO {_EDGES} {select}" if exists else f"CREATE TABLE {_EDGES} AS {select}")
+        run.edges = con.execute(f"SELECT count(*) FROM {_EDGES} WHERE kind = ?", [run.kind]).fetchall()[0][0]
+        con.execute("DROP TABLE IF EXISTS unmask_work.kind_edges")
+
+    def _evidence(self, con) -> None:
+        """Median gaps and evidence co-actions for the kept edges only."""
+        con.execute(
+            "CREATE OR REPLACE TABLE unmask_work.evidence (account_a VARCHAR, account_b VARCHAR, "
+            "kind VARCHAR, median_gap_s DOUBLE, evidence STRUCT(object VARCHAR, gap_s DOUBLE, "
+            "post_id_a VARCHAR, post_id_b VARCHAR, source_id_a INTEGER, record_no_a BIGINT, "
+            "source_id_b INTEGER, record_no_b BIGINT)[])"
+        )
+        for i, run in enumerate(self.runs_):
+            kept = f"(SELECT account_a, account_b FROM {_EDGES} WHERE significant AND kind = '{run.kind}')"
+            con.execute(
+                "INSERT INTO unmask_work.evidence "
+                + pairs.evidence_sql(
+                    f"unmask_work.coact_{i}",
+                    f"unmask_work.act_{i}",
+                    _POSTS,
+                    kept,
+                    run.kind,
+                    self.evidence_per_edge,
+                )
+            )
+
+    def _significance(self, con) -> None:
+        """p-values from the null, q-values over every tested edge of every kind together."""
+        keys = con.execute(
+            f"SELECT kind, account_a, account_b, weight, episodes, expected FROM {_EDGES} "
+            "ORDER BY kind, account_a, account_b"
+        ).to_arrow_table()
+        weight = keys.column("weight").to_numpy().astype(float)
+        if self.null:
+            count = keys.column("episodes").to_numpy().astype(float)
+            expected = keys.column("expected").to_numpy(zero_copy_only=False).astype(float)
+            tested = (count >= 2) & (weight >= self.min_weight)
+            p = np.ones(len(weight))
+            p[tested] = null.poisson_p_values(count[tested], np.nan_to_num(expected[tested], nan=0.0))
+            q = null.benjamini_hochberg(p)
+            significant = tested & (q <= self.alpha)
+        else:
+            p = np.full(len(weight), np.nan)
+            q = np.full(len(weight), np.nan)
+            significant = weight >= self.min_weight
+        table = pa.table(
+            {
+                "kind": keys.column("kind"),
+                "account_a": keys.column("account_a"),
+                "account_b": keys.column("account_b"),
+                "p_value": p,
+                "q_value": q,
+                "significant": significant,
+            }
+        )
+        con.register("_unmask_pq", table)
+        con.execute(
+            f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT e.*, x.p_value, x.q_value, "
+            f"x.significant FROM {_EDGES} e JOIN _unmask_pq x USING (kind, account_a, account_b)"
+        )
+        con.unregister("_unmask_pq")
+        con.execute(f"DROP TABLE {_EDGES}")
+        con.execute("ALTER TABLE unmask_work.edges_scored RENAME TO edges")
+        for run in self.runs_:
+            run.significant = int(
+                significant[keys.column("kind").to_numpy(zero_copy_only=False) == run.kind].sum()
+            )
+
+    def _networks(self, con) -> None:
+        kept = con.execute(
+            f"SELECT e.account_a, e.account_b, e.kind, e.weight, e.coactions, e.episodes, "
+            f"make_timestamptz(e.first_ms * 1000) AS first_time, make_timestamptz(e.last_ms * 1000) AS last_time, "
+            f"x.median_gap_s, e.expected, e.p_value, e.q_value, x.evidence "
+            f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
+            f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"
+        ).to_arrow_table()
+        a = kept.column("account_a").to_numpy(zero_copy_only=False)
+        b = kept.column("account_b").to_numpy(zero_copy_only=False)
+        if self.null:
+            q = kept.column("q_value").to_numpy(zero_copy_only=False).astype(float)
+            evidence = -np.log10(np.maximum(q, 1e-300))
+        else:
+            evidence = kept.column("weight").to_numpy().astype(float)
+        part = leiden_partition(
+            a, b, evidence, seed=self.seed, resolution=self.resolution, min_size=self.min_network_size
+        )
+        network_of = dict(zip(part.accounts, part.membership.tolist(), strict=True))
+        net_a = np.array([network_of.get(x, -1) for x in a.tolist()], dtype=np.int64)
+        net_b = np.array([network_of.get(x, -1) for x in b.tolist()], dtype=np.int64)
+        internal = (net_a == net_b) & (net_a >= 0)
+        self.edges_ = kept.append_column("network_id", pa.array(np.where(internal, net_a, -1)))
+        self.networks_, self.accounts_ = _describe(self.edges_, internal, net_a, network_of, self.null)
+
+
+def _posts_view(case: Case) -> bool:
+    """The posts the engine reads, with an ``account`` key and times in epoch milliseconds."""
+    platforms = case.scalar("SELECT count(DISTINCT platform) FROM posts")
+    account = "platform || ':' || account_id" if platforms > 1 else "account_id"
+    case.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_POSTS} AS SELECT *, {account} AS account, "
+        "epoch_ms(created_at) AS t_ms FROM posts"
+    )
+    return platforms > 1
+
+
+def _describe(
+    edges: pa.Table, internal: np.ndarray, net_a: np.ndarray, network_of: dict[str, int], with_null: bool
+) -> tuple[list[dict], pa.Table]:
+    """Per-network statistics and per-account scores from the internal edges of each network."""
+    rows = edges.filter(pa.array(internal)).to_pylist()
+    by_net: dict[int, list[dict]] = {}
+    for row in rows:
+        by_net.setdefault(row["network_id"], []).append(row)
+    members: dict[int, list[str]] = {}
+    for account, net in network_of.items():
+        if net >= 0:
+            members.setdefault(net, []).append(account)
+    best_q: dict[str, float] = {}
+    for row in rows:
+        q = row["q_value"] if with_null else 0.0
+        for acc in (row["account_a"], row["account_b"]):
+            best_q[acc] = min(best_q.get(acc, 1.0), q)
+    networks = []
+    for net in sorted(members):
+        accs = sorted(members[net])
+        net_rows = by_net.get(net, [])
+        pairs_ = {(r["account_a"], r["account_b"]) for r in net_rows}
+        n = len(accs)
+        objects: dict[str, int] = {}
+        examples = []
+        for r in net_rows:
+            for ev in r["evidence"] or []:
+                objects[ev["object"]] = objects.get(ev["object"], 0) + 1
+                if len(examples) < 10:
+                    examples.append(
+                        {
+                            "kind": r["kind"],
+                            "object": ev["object"],
+                            "gap_s": ev["gap_s"],
+                            "post_a": ev["post_id_a"],
+                            "post_b": ev["post_id_b"],
+                            "account_a": r["account_a"],
+                            "account_b": r["account_b"],
+                        }
+                    )
+        scores = [1.0 - best_q.get(acc, 1.0) for acc in accs]
+        networks.append(
+            {
+                "network_id": net,
+                "size": n,
+                "accounts": accs,
+                "kinds": sorted({r["kind"] for r in net_rows}),
+                "edges": len(pairs_),
+                "density": round(2 * len(pairs_) / (n * (n - 1)), 4) if n > 1 else 0.0,
+                "median_gap_s": float(np.median([r["median_gap_s"] for r in net_rows])) if net_rows else None,
+                "first_time": min(r["first_time"] for r in net_rows).isoformat() if net_rows else None,
+                "last_time": max(r["last_time"] for r in net_rows).isoformat() if net_rows else None,
+                "top_objects": [
+                    {"object": o, "coactions": c}
+                    for o, c in sorted(objects.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+                ],
+                "score": round(float(np.median(scores)), 6) if scores else 0.0,
+                "example_posts": examples,
+            }
+        )
+    account_rows = sorted(
+        (acc, net, round(1.0 - best_q.get(acc, 1.0), 6)) for acc, net in network_of.items() if net >= 0
+    )
+    accounts = pa.table(
+        {
+            "account_id": pa.array([r[0] for r in account_rows], pa.string()),
+            "network_id": pa.array([r[1] for r in account_rows], pa.int64()),
+            "score": pa.array([r[2] for r in account_rows], pa.float64()),
+        }
+    )
+    return networks, accounts

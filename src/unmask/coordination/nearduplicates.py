@@ -1,0 +1,176 @@
+"""Near-duplicate texts: posts whose word sets have a Jaccard similarity at or above a threshold.
+
+Candidates come from MinHash signatures banded for locality-sensitive hashing (Broder 1997; Indyk &
+Motwani 1998; Leskovec, Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3), computed in bulk: the
+signatures with numpy over every token of every distinct word set at once, the bands and the exact Jaccard
+check of each candidate pair in SQL. No document is ever handled one at a time in Python.
+
+Posts are first grouped by their exact word set (a "doc"), so a text copied a thousand times is hashed
+once. Word sets come from the text normalised as for the ``text`` kind (lower case, mentions removed),
+split into runs of letters, digits and ``_``.
+
+The permutations come from a seeded numpy generator: the same seed gives the same candidates anywhere.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from unmask.coordination.actions import NORMALISED_TEXT
+from unmask.coordination.pairs import side_columns
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def minhash_signatures(
+    doc_index: np.ndarray, token_hashes: np.ndarray, num_perm: int, seed: int
+) -> np.ndarray:
+    """MinHash signatures (docs × num_perm, uint32) from token hashes grouped by ``doc_index``.
+
+    ``doc_index`` must be sorted and hold 0..n-1 with every doc present; hashing is multiply-shift
+    (Dietzfelbinger et al. 1997) with odd multipliers, in uint64 arithmetic that wraps.
+    """
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+    starts = np.flatnonzero(np.r_[True, doc_index[1:] != doc_index[:-1]])
+    signatures = np.empty((len(starts), num_perm), dtype=np.uint32)
+    h = token_hashes.astype(np.uint64, copy=False)
+    with np.errstate(over="ignore"):
+        for i in range(num_perm):
+            values = ((h * a[i] + b[i]) >> np.uint64(32)) & _MASK32
+            signatures[:, i] = np.minimum.reduceat(values, starts)
+    return signatures
+
+
+def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
+    """One uint64 key per doc and band (docs × bands): docs sharing a key in a band are candidates."""
+    n, k = signatures.shape
+    rows = k // bands
+    keys = np.empty((n, bands), dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for j in range(bands):
+            key = np.full(n, np.uint64(j + 1) * mult, dtype=np.uint64)
+            for r in range(rows):
+                key = (key ^ signatures[:, j * rows + r].astype(np.uint64)) * mult
+                key ^= key >> np.uint64(29)
+            keys[:, j] = key
+    return keys
+
+
+def similar_docs(
+    con: duckdb.DuckDBPyConnection,
+    posts: str,
+    *,
+    threshold: float,
+    min_tokens: int,
+    num_perm: int = 64,
+    bands: int = 16,
+    seed: int = 0,
+) -> tuple[int, int]:
+    """Create ``unmask_work.docs`` (doc_id, tokens), ``unmask_work.post_docs`` (post → doc) and
+    ``unmask_work.similar`` (doc_a < doc_b, jaccard ≥ threshold). Returns (docs, similar pairs)."""
+    if num_perm % bands:
+        raise ValueError("num_perm must be a multiple of bands")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE unmask_work.post_tokens AS
+        SELECT account, t_ms, source_id, record_no,
+               list_sort(list_distinct(regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
+        FROM {posts}
+        WHERE shared_post_id IS NULL AND text IS NOT NULL
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE unmask_work.docs AS
+        SELECT row_number() OVER (ORDER BY tokens) - 1 AS doc_id, tokens
+        FROM (SELECT DISTINCT tokens FROM unmask_work.post_tokens WHERE len(tokens) >= {int(min_tokens)})
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE unmask_work.post_docs AS
+        SELECT p.account, p.t_ms, p.source_id, p.record_no, d.doc_id
+        FROM unmask_work.post_tokens p JOIN unmask_work.docs d USING (tokens)
+        """
+    )
+    con.execute("DROP TABLE unmask_work.post_tokens")
+    n_docs = con.execute("SELECT count(*) FROM unmask_work.docs").fetchall()[0][0]
+    con.execute("CREATE OR REPLACE TABLE unmask_work.similar (doc_a BIGINT, doc_b BIGINT, jaccard DOUBLE)")
+    if n_docs < 2:
+        return n_docs, 0
+    flat = con.execute(
+        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs) ORDER BY doc_id"
+    ).fetchnumpy()
+    signatures = minhash_signatures(
+        flat["doc_id"].astype(np.int64), flat["h"].astype(np.uint64), num_perm, seed
+    )
+    del flat
+    keys = band_keys(signatures, bands)
+    del signatures
+    table = pa.table(
+        {
+            "band": pa.array(np.repeat(np.arange(bands, dtype=np.int32)[None, :], n_docs, axis=0).ravel()),
+            "key": pa.array(keys.ravel()),
+            "doc_id": pa.array(np.repeat(np.arange(n_docs, dtype=np.int64), bands)),
+        }
+    )
+    con.register("_unmask_bands", table)
+    try:
+        con.execute(
+            f"""
+            INSERT INTO unmask_work.similar
+            WITH candidates AS (
+                SELECT DISTINCT x.doc_id AS doc_a, y.doc_id AS doc_b
+                FROM _unmask_bands x JOIN _unmask_bands y ON x.band = y.band AND x.key = y.key
+                WHERE x.doc_id < y.doc_id
+            ),
+            scored AS (
+                SELECT c.doc_a, c.doc_b,
+                       len(list_intersect(a.tokens, b.tokens)) AS shared,
+                       len(a.tokens) + len(b.tokens) AS total
+                FROM candidates c JOIN unmask_work.docs a ON a.doc_id = c.doc_a
+                                  JOIN unmask_work.docs b ON b.doc_id = c.doc_b
+            )
+            SELECT doc_a, doc_b, shared / (total - shared) AS jaccard
+            FROM scored WHERE shared / (total - shared) >= {float(threshold)}
+            """
+        )
+    finally:
+        con.unregister("_unmask_bands")
+    pairs = con.execute("SELECT count(*) FROM unmask_work.similar").fetchall()[0][0]
+    return n_docs, pairs
+
+
+def near_text_actions_sql() -> str:
+    """The near_text actions: every post with a word set; its doc is the object (oid = doc id)."""
+    return (
+        "SELECT p.account, array_to_string(d.tokens, ' ') AS object, p.doc_id::UBIGINT AS oid, p.t_ms, "
+        "p.source_id, p.record_no FROM unmask_work.post_docs p JOIN unmask_work.docs d USING (doc_id)"
+    )
+
+
+def near_text_coaction_sql(window_s: float) -> str:
+    """Co-actions of posts with similar (or the same) word sets, different accounts, within the window.
+
+    The object of a co-action between two docs is the smaller doc; buckets as in pairs.coaction_sql.
+    """
+    w = int(round(window_s * 1000))
+    posts = f"(SELECT *, t_ms // {max(w, 1)} AS bucket FROM unmask_work.post_docs)"
+    links = (
+        "(SELECT doc_id AS doc_x, doc_id AS doc_y FROM unmask_work.docs "
+        "UNION ALL SELECT doc_a, doc_b FROM unmask_work.similar UNION ALL SELECT doc_b, doc_a FROM unmask_work.similar)"
+    )
+    parts = []
+    for offset in (-1, 0, 1):
+        parts.append(
+            f"SELECT least(x.doc_id, y.doc_id)::UBIGINT AS oid, {side_columns('x', 'y')} "
+            f"FROM {posts} x JOIN {links} l ON l.doc_x = x.doc_id "
+            f"JOIN {posts} y ON y.doc_id = l.doc_y AND y.bucket = x.bucket + ({offset}) "
+            f"WHERE x.account < y.account AND abs(x.t_ms - y.t_ms) <= {w}"
+        )
+    return " UNION ALL ".join(parts)

@@ -1,0 +1,45 @@
+"""The coordination window: how close in time two actions on one object must be to count as co-action.
+
+``estimate_window`` follows CooRnet's ``estimate_coord_interval`` (Giglietto, Righetti, Rossi & Marino
+2020, "It takes a village to manipulate the media", Information, Communication & Society 23(6)):
+among objects acted on more than once, keep the ``q`` share whose second action came quickest after the
+first; for each, take the time from its first action to the action that reaches a share ``p`` of its
+actions; the window is the ``p``-quantile of those times (at least one second).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def estimate_window(con: duckdb.DuckDBPyConnection, actions: str, *, q: float = 0.1, p: float = 0.5) -> int:
+    """The window in seconds estimated from the relation ``actions`` (columns object, t_ms)."""
+    if not (0 < q <= 1 and 0 < p <= 1):
+        raise ValueError("q and p must be in (0, 1]")
+    [(seconds,)] = con.execute(
+        f"""
+        WITH ranked AS (
+            SELECT object, t_ms,
+                   row_number() OVER (PARTITION BY object ORDER BY t_ms) AS rank,
+                   count(*) OVER (PARTITION BY object) AS n,
+                   (t_ms - min(t_ms) OVER (PARTITION BY object)) / 1000.0 AS from_first
+            FROM {actions}
+        ),
+        second AS (
+            SELECT object, from_first FROM ranked WHERE n > 1 AND rank = 2
+        ),
+        quickest AS (
+            SELECT object FROM second
+            WHERE from_first <= (SELECT quantile_cont(from_first, $q) FROM second)
+        ),
+        reach AS (
+            SELECT r.object, min(r.from_first) AS seconds
+            FROM ranked r SEMI JOIN quickest USING (object)
+            WHERE r.rank::DOUBLE / r.n > $p
+            GROUP BY r.object
+        )
+        SELECT quantile_cont(seconds, $p) FROM reach
+        """,
+        {"q": q, "p": p},
+    ).fetchall()
+    return max(1, round(seconds or 0))
