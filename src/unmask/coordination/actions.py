@@ -49,8 +49,8 @@ KINDS: dict[str, Kind] = {
         ),
         _kind(
             "link",
-            "posted the same canonical URL",
-            "u",
+            "posted the same link (host and path; scheme, trailing slash and share markers aside)",
+            "unmask_link_key(u)",
             f"{_OWN} AND u IS NOT NULL AND u <> ''",
             "(SELECT *, unnest(urls) AS u FROM {posts})",
         ),

@@ -88,10 +88,10 @@ class Coordination:
         null: bool = True,
         alpha: float = 0.01,
         min_weight: int = 1,
-        episode_s: float = 3600,
+        episode_s: float = 86400,
         stratum_s: float = 86400,
         max_object_accounts: int | None = None,
-        near_text_threshold: float = 0.8,
+        near_text_threshold: float = 0.6,
         near_text_min_tokens: int = 1,
         min_network_size: int = 3,
         resolution: float = 0.05,
@@ -229,10 +229,11 @@ class Coordination:
         edges = pairs.edges_sql(coact, run.kind, self.episode_s)
         if self.null:
             con.execute(f"CREATE OR REPLACE TABLE unmask_work.kind_edges AS {edges}")
-            expected = null.expected_sql(act, coact, "unmask_work.kind_edges", self.episode_s, self.stratum_s)
+            expected = null.expected_sql(act, "unmask_work.kind_edges", self.episode_s, self.stratum_s)
+            con.execute(f"CREATE OR REPLACE TABLE unmask_work.expected AS {expected}")
             select = (
-                f"SELECT e.*, x.expected FROM unmask_work.kind_edges e "
-                f"LEFT JOIN ({expected}) x USING (account_a, account_b)"
+                "SELECT e.*, x.expected FROM unmask_work.kind_edges e "
+                "LEFT JOIN unmask_work.expected x USING (account_a, account_b)"
             )
         else:
             select = f"SELECT e.*, NULL::DOUBLE AS expected FROM ({edges}) e"
@@ -242,6 +243,7 @@ class Coordination:
         con.execute(f"INSERT INTO {_EDGES} {select}" if exists else f"CREATE TABLE {_EDGES} AS {select}")
         run.edges = con.execute(f"SELECT count(*) FROM {_EDGES} WHERE kind = ?", [run.kind]).fetchall()[0][0]
         con.execute("DROP TABLE IF EXISTS unmask_work.kind_edges")
+        con.execute("DROP TABLE IF EXISTS unmask_work.expected")
 
     def _evidence(self, con) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""

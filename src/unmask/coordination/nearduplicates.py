@@ -102,6 +102,7 @@ def similar_docs(
     n_docs = con.execute("SELECT count(*) FROM unmask_work.docs").fetchall()[0][0]
     con.execute("CREATE OR REPLACE TABLE unmask_work.similar (doc_a BIGINT, doc_b BIGINT, jaccard DOUBLE)")
     if n_docs < 2:
+        _clusters(con, n_docs)
         return n_docs, 0
     flat = con.execute(
         "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs) ORDER BY doc_id"
@@ -143,21 +144,43 @@ def similar_docs(
     finally:
         con.unregister("_unmask_bands")
     pairs = con.execute("SELECT count(*) FROM unmask_work.similar").fetchall()[0][0]
+    _clusters(con, n_docs)
     return n_docs, pairs
 
 
+def _clusters(con: duckdb.DuckDBPyConnection, n_docs: int) -> None:
+    """``unmask_work.doc_clusters`` (doc_id, cluster): connected components of the similarity graph.
+
+    A cluster is the object of near_text: how many accounts post variants of one text is its popularity.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = con.execute("SELECT doc_a, doc_b FROM unmask_work.similar").fetchnumpy()
+    a = edges["doc_a"].astype(np.int64)
+    b = edges["doc_b"].astype(np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_docs, n_docs))
+    _, labels = connected_components(graph, directed=False)
+    # The smallest doc of each component names it, so that labels do not depend on the algorithm.
+    smallest = np.full(labels.max() + 1 if n_docs else 0, n_docs, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(n_docs))
+    con.register("_unmask_clusters", pa.table({"doc_id": np.arange(n_docs, dtype=np.int64),
+                                               "cluster": smallest[labels]}))
+    con.execute("CREATE OR REPLACE TABLE unmask_work.doc_clusters AS SELECT * FROM _unmask_clusters")
+    con.unregister("_unmask_clusters")
+
+
 def near_text_actions_sql() -> str:
-    """The near_text actions: every post with a word set; its doc is the object (oid = doc id)."""
-    return (
-        "SELECT p.account, array_to_string(d.tokens, ' ') AS object, p.doc_id::UBIGINT AS oid, p.t_ms, "
-        "p.source_id, p.record_no FROM unmask_work.post_docs p JOIN unmask_work.docs d USING (doc_id)"
-    )
+    """The near_text actions: every post with a word set; its cluster of similar docs is the object."""
+    return ("SELECT p.account, array_to_string(d.tokens, ' ') AS object, c.cluster::UBIGINT AS oid, p.t_ms, "
+            "p.source_id, p.record_no FROM unmask_work.post_docs p JOIN unmask_work.docs d USING (doc_id) "
+            "JOIN unmask_work.doc_clusters c USING (doc_id)")
 
 
 def near_text_coaction_sql(window_s: float) -> str:
     """Co-actions of posts with similar (or the same) word sets, different accounts, within the window.
 
-    The object of a co-action between two docs is the smaller doc; buckets as in pairs.coaction_sql.
+    The object of a co-action is the docs' cluster; buckets as in pairs.coaction_sql.
     """
     w = int(round(window_s * 1000))
     posts = f"(SELECT *, t_ms // {max(w, 1)} AS bucket FROM unmask_work.post_docs)"
@@ -168,9 +191,10 @@ def near_text_coaction_sql(window_s: float) -> str:
     parts = []
     for offset in (-1, 0, 1):
         parts.append(
-            f"SELECT least(x.doc_id, y.doc_id)::UBIGINT AS oid, {side_columns('x', 'y')} "
+            f"SELECT c.cluster::UBIGINT AS oid, {side_columns('x', 'y')} "
             f"FROM {posts} x JOIN {links} l ON l.doc_x = x.doc_id "
             f"JOIN {posts} y ON y.doc_id = l.doc_y AND y.bucket = x.bucket + ({offset}) "
+            f"JOIN unmask_work.doc_clusters c ON c.doc_id = x.doc_id "
             f"WHERE x.account < y.account AND abs(x.t_ms - y.t_ms) <= {w}"
         )
     return " UNION ALL ".join(parts)

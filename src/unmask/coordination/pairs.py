@@ -59,8 +59,9 @@ def create_coactions(con: duckdb.DuckDBPyConnection, actions: str, window_s: flo
 def edges_sql(coactions: str, kind: str, episode_s: float) -> str:
     """One edge per account pair: weight (distinct objects), co-actions, episodes, first and last time.
 
-    An episode is a bin of ``episode_s`` seconds in which the pair co-acted at least once: a burst in
-    which two accounts post many times is one episode, a campaign repeated on twenty days is twenty.
+    ``episodes`` counts occasions — an object in one bin of ``episode_s`` seconds — on which the pair
+    co-acted: a burst in which two accounts post many times on one object is one, a campaign repeated on
+    twenty days is twenty (see :mod:`unmask.coordination.null`).
     Plain aggregations rather than COUNT(DISTINCT): they spill to disk when memory runs short.
     """
     e = max(int(round(episode_s * 1000)), 1)
@@ -73,7 +74,8 @@ def edges_sql(coactions: str, kind: str, episode_s: float) -> str:
         ),
         per_episode AS (
             SELECT account_a, account_b, count(*) AS episodes FROM (
-                SELECT DISTINCT account_a, account_b, least(t_ms_a, t_ms_b) // {e} AS episode FROM {coactions}
+                SELECT DISTINCT account_a, account_b, oid, least(t_ms_a, t_ms_b) // {e} AS episode
+                FROM {coactions}
             ) GROUP BY account_a, account_b
         )
         SELECT o.account_a, o.account_b, '{kind}' AS kind, count(*) AS weight, sum(o.n) AS coactions,

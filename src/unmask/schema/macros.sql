@@ -54,3 +54,12 @@ CREATE OR REPLACE TEMP MACRO unmask_distinct_ordered(l) AS
 -- data): its text, lower-cased with white space collapsed, as 'text:' || md5.
 CREATE OR REPLACE TEMP MACRO unmask_text_object(t) AS
     'text:' || md5(lower(trim(regexp_replace(t, '\s+', ' ', 'g'))));
+
+-- What makes two links the same for coordination: host and path, whatever the scheme, a trailing slash
+-- or share markers a client appends (ref, s, si, share, source), after canonicalisation.
+CREATE OR REPLACE TEMP MACRO unmask_link_key(u) AS
+    rtrim(regexp_extract(regexp_replace(u, '^[A-Za-z][A-Za-z0-9+.-]*://', ''), '^[^?]*'), '/')
+    || coalesce('?' || nullif(array_to_string(list_filter(
+           string_split(regexp_extract(u, '\?(.*)$', 1), '&'),
+           lambda p: p <> '' AND NOT regexp_matches(lower(p), '^(ref|s|si|share|source|ref_src|ref_url)(=|$)')),
+       '&'), ''), '');
