@@ -240,6 +240,64 @@ def findings(
 
 
 @app.command()
+def coordination(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for accounts.csv, edges, networks, graphs.")],
+    case: CaseOption = Path(DEFAULT_CASE),
+    kinds: Annotated[str, typer.Option(help="Comma-separated: share, link, text, near_text, hashtag, "
+                                              "hashtag_set, reply, mention, column:NAME; or all.")] = "all",
+    window: Annotated[str, typer.Option(help="Seconds, or auto (estimated as CooRnet does).")] = "auto",
+    null: Annotated[bool, typer.Option("--null/--no-null", help="Test edges against the null model.")] = True,
+    alpha: Annotated[float, typer.Option(help="False discovery rate for significant edges.")] = 0.01,
+    min_weight: Annotated[int, typer.Option(help="Fewest distinct objects an edge needs.")] = 1,
+    max_object_accounts: Annotated[int | None, typer.Option(
+        help="Set aside objects acted on by more accounts than this.")] = None,
+    min_network_size: Annotated[int, typer.Option(help="Smallest network reported.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the near-duplicate hashing and of Leiden.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Find networks of accounts that act together more often than an organic crowd would."""
+    from unmask.coordination import Coordination, network_findings, write_outputs
+    from unmask.coordination.actions import parse_kinds
+    from unmask.findings import write_findings
+
+    with _user_errors(), Case.open(case) as c:
+        found = Coordination(kinds=parse_kinds(kinds), window=window if window == "auto" else _seconds(window),
+                             null=null, alpha=alpha, min_weight=min_weight,
+                             max_object_accounts=max_object_accounts, min_network_size=min_network_size,
+                             seed=seed).fit(c)
+        paths = write_outputs(found, out_dir)
+        findings = network_findings(found)
+        write_findings(c, findings)
+    summary = {
+        "window_s": found.window_, "networks": len(found.networks_), "accounts": found.accounts_.num_rows,
+        "edges": found.edges_.num_rows, "findings": len(findings), "seconds": found.seconds_,
+        "kinds": [dataclasses.asdict(r) for r in found.runs_], "files": {k: str(v) for k, v in paths.items()},
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    auto = " (estimated from the data)" if window == "auto" else ""
+    out.print(f"window {found.window_:g} s{auto}; {'null model on' if null else 'no null model'}")
+    out.print(_table("Kinds", [dataclasses.asdict(r) for r in found.runs_],
+                     ["kind", "actions", "coactions", "edges", "significant", "capped_objects", "seconds"]))
+    rows = [{"network_id": n["network_id"], "size": n["size"], "kinds": n["kinds"], "density": n["density"],
+             "median_gap_s": n["median_gap_s"], "score": n["score"], "first_time": n["first_time"][:16],
+             "last_time": n["last_time"][:16]} for n in found.networks_]
+    out.print(_table(f"{len(rows)} networks, {found.accounts_.num_rows} accounts", rows))
+    out.print(f"wrote {escape(str(out_dir))}/: {', '.join(p.name for p in paths.values())}; "
+              f"{len(findings)} findings into the case")
+
+
+def _seconds(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        from unmask.errors import OptionError
+
+        raise OptionError(f"--window {value!r}: seconds or auto") from None
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's files and case.")] = Path(
         "unmask-demo"

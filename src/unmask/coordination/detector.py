@@ -189,6 +189,10 @@ class Coordination:
         }
         return self
 
+    @property
+    def version_(self) -> str:
+        return VERSION
+
     def _check_params(self) -> None:
         unknown = [k for k in self.kinds if k not in actions.ALL_KINDS and not k.startswith("column:")]
         if unknown or not self.kinds:
