@@ -233,14 +233,46 @@ class Coordination:
         edges = pairs.edges_sql(coact, run.kind, self.episode_s)
         if self.null:
             con.execute(f"CREATE OR REPLACE TABLE unmask_work.kind_edges AS {edges}")
-            expected = null.expected_sql(act, "unmask_work.kind_edges", self.episode_s, self.stratum_s)
-            con.execute(f"CREATE OR REPLACE TABLE unmask_work.expected AS {expected}")
+            for statement in null.surprise_statements(
+                act,
+                coact,
+                "unmask_work.kind_edges",
+                "unmask_work.surprise",
+                self.episode_s,
+                self.stratum_s,
+                WORK,
+            ):
+                con.execute(statement)
+            sides = con.sql(
+                "SELECT * FROM unmask_work.surprise ORDER BY account_a, account_b, side"
+            ).to_arrow_table()
+            thetas = range(len(null.THETAS))
+            g = (
+                np.column_stack([sides.column(f"g{i}").to_numpy() for i in thetas])
+                if sides.num_rows
+                else np.zeros((0, len(null.THETAS)))
+            )
+            p_side = null.chernoff_p_values(sides.column("t").to_numpy(), g)
+            scored = pa.table(
+                {
+                    "account_a": sides.column("account_a"),
+                    "account_b": sides.column("account_b"),
+                    "p": p_side,
+                    "expected": sides.column("expected"),
+                }
+            )
+            con.register("_unmask_sides", scored)
+            con.execute(
+                "CREATE OR REPLACE TABLE unmask_work.expected AS SELECT account_a, account_b, "
+                "max(p) AS p_null, max(expected) AS expected FROM _unmask_sides GROUP BY ALL"
+            )
+            con.unregister("_unmask_sides")
             select = (
-                "SELECT e.*, x.expected FROM unmask_work.kind_edges e "
+                "SELECT e.*, x.expected, x.p_null FROM unmask_work.kind_edges e "
                 "LEFT JOIN unmask_work.expected x USING (account_a, account_b)"
             )
         else:
-            select = f"SELECT e.*, NULL::DOUBLE AS expected FROM ({edges}) e"
+            select = f"SELECT e.*, NULL::DOUBLE AS expected, NULL::DOUBLE AS p_null FROM ({edges}) e"
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
         ).fetchall()[0][0]
@@ -248,6 +280,7 @@ class Coordination:
         run.edges = con.execute(f"SELECT count(*) FROM {_EDGES} WHERE kind = ?", [run.kind]).fetchall()[0][0]
         con.execute("DROP TABLE IF EXISTS unmask_work.kind_edges")
         con.execute("DROP TABLE IF EXISTS unmask_work.expected")
+        con.execute("DROP TABLE IF EXISTS unmask_work.surprise")
 
     def _evidence(self, con) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""
@@ -273,17 +306,16 @@ class Coordination:
 
     def _significance(self, con) -> None:
         """p-values from the null, q-values over every tested edge of every kind together."""
-        keys = con.execute(
-            f"SELECT kind, account_a, account_b, weight, episodes, expected FROM {_EDGES} "
+        keys = con.sql(
+            f"SELECT kind, account_a, account_b, weight, episodes, p_null FROM {_EDGES} "
             "ORDER BY kind, account_a, account_b"
         ).to_arrow_table()
         weight = keys.column("weight").to_numpy().astype(float)
         if self.null:
             count = keys.column("episodes").to_numpy().astype(float)
-            expected = keys.column("expected").to_numpy(zero_copy_only=False).astype(float)
-            tested = (count >= 2) & (weight >= self.min_weight)
-            p = np.ones(len(weight))
-            p[tested] = null.poisson_p_values(count[tested], np.nan_to_num(expected[tested], nan=0.0))
+            p_null = keys.column("p_null").to_numpy(zero_copy_only=False).astype(float)
+            tested = (count >= 2) & (weight >= self.min_weight) & ~np.isnan(p_null)
+            p = np.where(tested, np.nan_to_num(p_null, nan=1.0), 1.0)
             q = null.benjamini_hochberg(p)
             significant = tested & (q <= self.alpha)
         else:
@@ -314,7 +346,7 @@ class Coordination:
             )
 
     def _networks(self, con) -> None:
-        kept = con.execute(
+        kept = con.sql(
             f"SELECT e.account_a, e.account_b, e.kind, e.weight, e.coactions, e.episodes, "
             f"make_timestamptz(e.first_ms * 1000) AS first_time, make_timestamptz(e.last_ms * 1000) AS last_time, "
             f"x.median_gap_s, e.expected, e.p_value, e.q_value, x.evidence "

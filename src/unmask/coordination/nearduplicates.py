@@ -164,17 +164,21 @@ def _clusters(con: duckdb.DuckDBPyConnection, n_docs: int) -> None:
     # The smallest doc of each component names it, so that labels do not depend on the algorithm.
     smallest = np.full(labels.max() + 1 if n_docs else 0, n_docs, dtype=np.int64)
     np.minimum.at(smallest, labels, np.arange(n_docs))
-    con.register("_unmask_clusters", pa.table({"doc_id": np.arange(n_docs, dtype=np.int64),
-                                               "cluster": smallest[labels]}))
+    con.register(
+        "_unmask_clusters",
+        pa.table({"doc_id": np.arange(n_docs, dtype=np.int64), "cluster": smallest[labels]}),
+    )
     con.execute("CREATE OR REPLACE TABLE unmask_work.doc_clusters AS SELECT * FROM _unmask_clusters")
     con.unregister("_unmask_clusters")
 
 
 def near_text_actions_sql() -> str:
     """The near_text actions: every post with a word set; its cluster of similar docs is the object."""
-    return ("SELECT p.account, array_to_string(d.tokens, ' ') AS object, c.cluster::UBIGINT AS oid, p.t_ms, "
-            "p.source_id, p.record_no FROM unmask_work.post_docs p JOIN unmask_work.docs d USING (doc_id) "
-            "JOIN unmask_work.doc_clusters c USING (doc_id)")
+    return (
+        "SELECT p.account, array_to_string(d.tokens, ' ') AS object, c.cluster::UBIGINT AS oid, p.t_ms, "
+        "p.source_id, p.record_no FROM unmask_work.post_docs p JOIN unmask_work.docs d USING (doc_id) "
+        "JOIN unmask_work.doc_clusters c USING (doc_id)"
+    )
 
 
 def near_text_coaction_sql(window_s: float) -> str:

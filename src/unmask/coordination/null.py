@@ -12,19 +12,20 @@ popularity-aware weighting of Pacheco et al. 2021, stratified in time like the n
   ``d_U`` is how many accounts acted on occasion U.
 * On day d (``stratum_s``), account v took part in ``k_v(d)`` occasions, out of ``M(d) = Σ_U d_U``
   account-occasions of the day. If v picked its occasions at random, in proportion to their size, it would
-  join a given occasion U of u with probability ``k_v(d) (d_U − 1) / M(d)``: high for a viral post's hour,
-  tiny for an obscure post's.
-* Summed over u's occasions and symmetrised, the expected number of occasions the two share is
-  ``λ_uv = ½ Σ_d (k_v(d) S_u(d) + k_u(d) S_v(d)) / M(d)``, with ``S_u(d) = Σ_{U∈u,d} (d_U − 1)``.
-  Sharing an occasion does not require acting within the window, so λ is an upper bound for co-acting
-  occasions: the test errs on the side of the accounts. So does taking, for each pair, the larger of this
-  and the same sum without strata (co-actions that straddle midnight fall in two strata).
-* The observed number of occasions on which the pair co-acted (within the window) is compared with a
-  Poisson(λ) count: the p-value is ``P(X ≥ occasions)``. Edges with a single occasion are never significant
-  and get p = 1; every edge counts in the Benjamini–Hochberg false discovery rate correction (Benjamini &
-  Hochberg 1995).
+  join a given occasion U of u with probability ``p_U = min(1, k_v(d) (d_U − 1) / M(d))``: certain for a
+  viral post's day, tiny for an obscure post's.
+* The evidence is **surprisal-weighted**: ``T = Σ_{U shared} −ln p_U`` over the occasions of u on which v
+  co-acted (within the window). Joining a viral crowd adds nothing; meeting on an obscure post adds a lot.
+  Under the null, occasions are joined independently, and the Chernoff bound
+  ``P(T ≥ t) ≤ min_θ exp(Σ_U ln(1 − p_U + p_U^{1−θ}) − θ t)`` (θ in a fixed grid) is a valid p-value.
+  It is computed from u's occasions and from v's, and the larger is kept.
+* Edges that co-acted on a single occasion are never significant and get p = 1; every edge counts in the
+  Benjamini–Hochberg false discovery rate correction (Benjamini & Hochberg 1995). ``expected`` reports the
+  expected number of shared occasions, ``Σ p_U``, for reading.
 
-The model involves no random draw: it is deterministic and gives the same figures on any engine.
+Sharing an occasion does not require acting within the window, so the null over-states chance co-action:
+the test errs on the side of the accounts. It involves no random draw: it is deterministic and gives the
+same figures on any engine.
 """
 
 from __future__ import annotations
@@ -32,45 +33,71 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import poisson
 
+THETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+_P_FLOOR = 1e-12
 
-def expected_sql(actions: str, edges: str, episode_s: float, stratum_s: float, min_occasions: int = 2) -> str:
-    """λ (expected shared occasions) for each edge of ``edges`` with at least ``min_occasions``."""
+
+def surprise_statements(
+    actions: str,
+    coactions: str,
+    edges: str,
+    out: str,
+    episode_s: float,
+    stratum_s: float,
+    work: str = "unmask_work",
+    min_occasions: int = 2,
+) -> list[str]:
+    """SQL that creates ``out``: per tested edge and side, the shared-occasion surprisal ``t``, the
+    expected shared occasions and ``g_θ`` for each θ in :data:`THETAS` (see module docstring).
+
+    Separate statements, each materialising a table, so that every step can spill to disk.
+    """
     e = max(int(round(episode_s * 1000)), 1)
     d = max(int(round(stratum_s * 1000)), e)
-    return f"""
-        WITH occasions AS (
-            SELECT DISTINCT account, oid, t_ms // {e} AS h FROM {actions}
-        ),
-        sized AS (
-            SELECT account, h * {e} // {d} AS day, count(*) OVER (PARTITION BY oid, h) - 1 AS others
-            FROM occasions
-        ),
-        per_day AS (
-            SELECT account, day, count(*) AS k, sum(others) AS s FROM sized GROUP BY ALL
-        ),
-        m AS (SELECT day, sum(k) AS m FROM per_day GROUP BY day),
-        e AS (SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}),
-        -- Materialised, so that the join starts from the edges: joining the activity table to itself
-        -- on the day first would pair every two accounts active on the same day.
-        eu AS MATERIALIZED (
-            SELECT e.account_a, e.account_b, pu.day, pu.k AS ku, pu.s AS su, m.m
-            FROM e JOIN per_day pu ON pu.account = e.account_a JOIN m ON m.day = pu.day
-        ),
-        stratified AS (
-            SELECT eu.account_a, eu.account_b, 0.5 * sum((pv.k * eu.su + eu.ku * pv.s) / eu.m) AS expected
-            FROM eu JOIN per_day pv ON pv.account = eu.account_b AND pv.day = eu.day
-            GROUP BY ALL
-        ),
-        -- The same expectation without strata: a floor for pairs whose co-actions straddle two strata.
-        totals AS (SELECT account, sum(k) AS k, sum(s) AS s FROM per_day GROUP BY account),
-        overall AS (
-            SELECT e.account_a, e.account_b,
-                   0.5 * (tb.k * ta.s + ta.k * tb.s) / (SELECT sum(m) FROM m) AS expected
-            FROM e JOIN totals ta ON ta.account = e.account_a JOIN totals tb ON tb.account = e.account_b
-        )
-        SELECT o.account_a, o.account_b, greatest(o.expected, coalesce(s.expected, 0)) AS expected
-        FROM overall o LEFT JOIN stratified s USING (account_a, account_b)
-    """
+    gs = ", ".join(f"sum(ln(1 - o.p + pow(o.p, {1 - th}))) AS g{i}" for i, th in enumerate(THETAS))
+    statements = [
+        f"""CREATE OR REPLACE TABLE {work}.occasions AS
+            SELECT account, oid, ep, ep * {e} // {d} AS day, count(*) OVER (PARTITION BY oid, ep) - 1 AS others
+            FROM (SELECT DISTINCT account, oid, t_ms // {e} AS ep FROM {actions})""",
+        f"""CREATE OR REPLACE TABLE {work}.per_day AS
+            SELECT account, day, count(*) AS k FROM {work}.occasions GROUP BY ALL""",
+        f"""CREATE OR REPLACE TABLE {work}.day_totals AS
+            SELECT day, sum(k) AS m FROM {work}.per_day GROUP BY day""",
+        f"""CREATE OR REPLACE TABLE {work}.tested AS
+            SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}""",
+        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a VARCHAR, account_b VARCHAR, t DOUBLE, "
+        f"expected DOUBLE, {', '.join(f'g{i} DOUBLE' for i in range(len(THETAS)))})",
+    ]
+    for me, other in (("a", "b"), ("b", "a")):
+        statements += [
+            f"""CREATE OR REPLACE TABLE {work}.shared AS
+                SELECT DISTINCT account_a, account_b, oid, t_ms_{me} // {e} AS ep
+                FROM {coactions} SEMI JOIN {work}.tested USING (account_a, account_b)""",
+            f"""INSERT INTO {out}
+                SELECT '{me}', o.account_a, o.account_b,
+                       sum(CASE WHEN sh.oid IS NOT NULL THEN -ln(o.p) ELSE 0 END), sum(o.p), {gs}
+                FROM (
+                    SELECT t.account_a, t.account_b, s.oid, s.ep,
+                           greatest(least(1.0, kv.k * s.others / m.m), {_P_FLOOR}) AS p
+                    FROM {work}.tested t
+                    JOIN {work}.per_day kv ON kv.account = t.account_{other}
+                    JOIN {work}.occasions s ON s.account = t.account_{me} AND s.day = kv.day
+                    JOIN {work}.day_totals m ON m.day = s.day
+                ) o
+                LEFT JOIN {work}.shared sh USING (account_a, account_b, oid, ep)
+                GROUP BY o.account_a, o.account_b""",
+        ]
+    statements += [
+        f"DROP TABLE {work}.{t}" for t in ("occasions", "per_day", "day_totals", "tested", "shared")
+    ]
+    return statements
+
+
+def chernoff_p_values(t: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """min over θ of exp(g_θ − θ t), capped at 1: ``g`` has one column per θ in :data:`THETAS`."""
+    thetas = np.asarray(THETAS)
+    bound = np.exp(np.asarray(g, dtype=float) - thetas[None, :] * np.asarray(t, dtype=float)[:, None])
+    return np.minimum(bound.min(axis=1), 1.0)
 
 
 def poisson_p_values(weight: np.ndarray, expected: np.ndarray) -> np.ndarray:

@@ -22,8 +22,21 @@ from unmask.findings import Evidence, Finding
 if TYPE_CHECKING:
     from unmask.coordination.detector import Coordination
 
-EDGE_COLUMNS = ("account_a", "account_b", "kind", "weight", "coactions", "episodes", "expected", "p_value",
-                "q_value", "first_time", "last_time", "median_gap_s", "network_id")
+EDGE_COLUMNS = (
+    "account_a",
+    "account_b",
+    "kind",
+    "weight",
+    "coactions",
+    "episodes",
+    "expected",
+    "p_value",
+    "q_value",
+    "first_time",
+    "last_time",
+    "median_gap_s",
+    "network_id",
+)
 LIMITATIONS = (
     "Acting together is not proof of a common operator: shared schedulers, fan communities and news "
     "aggregators can act in step. The null model assumes that, given how much each account acts each day "
@@ -36,17 +49,30 @@ LIMITATIONS = (
 def write_outputs(found: Coordination, out_dir: Path) -> dict[str, Path]:
     """Write every output file of a fitted run into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: out_dir / name for name in ("accounts.csv", "edges.parquet", "edges.csv", "networks.json",
-                                                "network.gexf", "network.graphml")}
+    paths = {
+        name: out_dir / name
+        for name in (
+            "accounts.csv",
+            "edges.parquet",
+            "edges.csv",
+            "networks.json",
+            "network.gexf",
+            "network.graphml",
+        )
+    }
     pacsv.write_csv(found.accounts_, paths["accounts.csv"])
     edges = found.edges_
     pq.write_table(edges, paths["edges.parquet"])
     flat = edges.select(list(EDGE_COLUMNS)).append_column(
-        "evidence", pa.array([json.dumps(e, default=str, ensure_ascii=False)
-                              for e in edges.column("evidence").to_pylist()]))
+        "evidence",
+        pa.array(
+            [json.dumps(e, default=str, ensure_ascii=False) for e in edges.column("evidence").to_pylist()]
+        ),
+    )
     pacsv.write_csv(flat, paths["edges.csv"])
-    paths["networks.json"].write_text(json.dumps(found.networks_, indent=2, ensure_ascii=False, default=str),
-                                      encoding="utf-8")
+    paths["networks.json"].write_text(
+        json.dumps(found.networks_, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     graph = _graph(found)
     graph.write_graphml(str(paths["network.graphml"]))
     _write_gexf(graph, paths["network.gexf"])
@@ -61,9 +87,13 @@ def _graph(found: Coordination) -> ig.Graph:
     graph.vs["name"] = [a["account_id"] for a in accounts]
     graph.vs["network_id"] = [a["network_id"] for a in accounts]
     graph.vs["score"] = [a["score"] for a in accounts]
-    rows = [r for r in found.edges_.select(["account_a", "account_b", "kind", "weight", "q_value",
-                                             "median_gap_s"]).to_pylist()
-            if r["account_a"] in index and r["account_b"] in index]
+    rows = [
+        r
+        for r in found.edges_.select(
+            ["account_a", "account_b", "kind", "weight", "q_value", "median_gap_s"]
+        ).to_pylist()
+        if r["account_a"] in index and r["account_b"] in index
+    ]
     graph.add_edges([(index[r["account_a"]], index[r["account_b"]]) for r in rows])
     graph.es["kind"] = [r["kind"] for r in rows]
     graph.es["weight"] = [float(r["weight"]) for r in rows]
@@ -80,7 +110,9 @@ def _write_gexf(graph: ig.Graph, path: Path) -> None:
     ET.SubElement(node_attrs, "attribute", {"id": "0", "title": "network_id", "type": "integer"})
     ET.SubElement(node_attrs, "attribute", {"id": "1", "title": "score", "type": "double"})
     edge_attrs = ET.SubElement(g, "attributes", {"class": "edge"})
-    for i, (title, kind) in enumerate((("kind", "string"), ("q_value", "double"), ("median_gap_s", "double"))):
+    for i, (title, kind) in enumerate(
+        (("kind", "string"), ("q_value", "double"), ("median_gap_s", "double"))
+    ):
         ET.SubElement(edge_attrs, "attribute", {"id": str(i), "title": title, "type": kind})
     nodes = ET.SubElement(g, "nodes")
     for v in graph.vs:
@@ -90,8 +122,16 @@ def _write_gexf(graph: ig.Graph, path: Path) -> None:
         ET.SubElement(values, "attvalue", {"for": "1", "value": repr(float(v["score"]))})
     edges = ET.SubElement(g, "edges")
     for e in graph.es:
-        edge = ET.SubElement(edges, "edge", {"id": str(e.index), "source": str(e.source),
-                                             "target": str(e.target), "weight": repr(e["weight"])})
+        edge = ET.SubElement(
+            edges,
+            "edge",
+            {
+                "id": str(e.index),
+                "source": str(e.source),
+                "target": str(e.target),
+                "weight": repr(e["weight"]),
+            },
+        )
         values = ET.SubElement(edge, "attvalues")
         for i, key in enumerate(("kind", "q_value", "median_gap_s")):
             ET.SubElement(values, "attvalue", {"for": str(i), "value": str(e[key])})
@@ -106,26 +146,49 @@ def network_findings(found: Coordination, *, max_evidence: int = 50) -> list[Fin
         if row["network_id"] >= 0:
             edges_by_net.setdefault(row["network_id"], []).append(row)
     for net in found.networks_:
-        rows = sorted(edges_by_net.get(net["network_id"], []),
-                      key=lambda r: (r["q_value"] if r["q_value"] is not None else 0.0, -r["weight"]))
+        rows = sorted(
+            edges_by_net.get(net["network_id"], []),
+            key=lambda r: (r["q_value"] if r["q_value"] is not None else 0.0, -r["weight"]),
+        )
         evidence = []
         for r in rows:
             for ev in r["evidence"] or []:
                 if len(evidence) >= max_evidence:
                     break
                 for side in ("a", "b"):
-                    evidence.append(Evidence(
-                        source_id=ev[f"source_id_{side}"], record_no=ev[f"record_no_{side}"], table_name="posts",
-                        values={"account": r[f"account_{side}"], "post_id": ev[f"post_id_{side}"],
-                                "kind": r["kind"], "object": ev["object"], "gap_s": ev["gap_s"]}))
+                    evidence.append(
+                        Evidence(
+                            source_id=ev[f"source_id_{side}"],
+                            record_no=ev[f"record_no_{side}"],
+                            table_name="posts",
+                            values={
+                                "account": r[f"account_{side}"],
+                                "post_id": ev[f"post_id_{side}"],
+                                "kind": r["kind"],
+                                "object": ev["object"],
+                                "gap_s": ev["gap_s"],
+                            },
+                        )
+                    )
         kinds = ", ".join(net["kinds"])
         gap = net["median_gap_s"]
-        claim = (f"{net['size']} accounts acted together ({kinds}) more often than chance allows: "
-                 f"{net['edges']} pairs co-acted significantly, with a median gap of "
-                 f"{gap:.0f} s, from {net['first_time'][:10]} to {net['last_time'][:10]}.")
-        findings.append(Finding(
-            kind="coordinated-network", claim=claim, confidence=float(net["score"]), calibrated=False,
-            subjects=list(net["accounts"]), method="coordination", method_version=found.version_,
-            parameters={**found.get_params(), "window_s": found.window_, "kinds": list(found.kinds)},
-            evidence=evidence, limitations=LIMITATIONS))
+        claim = (
+            f"{net['size']} accounts acted together ({kinds}) more often than chance allows: "
+            f"{net['edges']} pairs co-acted significantly, with a median gap of "
+            f"{gap:.0f} s, from {net['first_time'][:10]} to {net['last_time'][:10]}."
+        )
+        findings.append(
+            Finding(
+                kind="coordinated-network",
+                claim=claim,
+                confidence=float(net["score"]),
+                calibrated=False,
+                subjects=list(net["accounts"]),
+                method="coordination",
+                method_version=found.version_,
+                parameters={**found.get_params(), "window_s": found.window_, "kinds": list(found.kinds)},
+                evidence=evidence,
+                limitations=LIMITATIONS,
+            )
+        )
     return findings

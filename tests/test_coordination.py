@@ -1,0 +1,288 @@
+"""The coordination engine on small hand-made cases whose expected edges are written out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from unmask.case import Case
+from unmask.coordination import Coordination, network_findings, write_outputs
+from unmask.coordination.actions import parse_kinds
+from unmask.coordination.null import benjamini_hochberg, poisson_p_values
+from unmask.coordination.window import estimate_window
+from unmask.errors import OptionError
+from unmask.ingest import import_files
+
+T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+HEADER = "post_id,account_id,created_at,text,shared_post_id,reply_to_post_id,urls,hashtags\n"
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def load(case: Case, tmp_path: Path, rows: list[tuple], name: str = "p.csv") -> None:
+    lines = [HEADER] + [",".join(f'"{v}"' for v in row) + "\n" for row in rows]
+    path = tmp_path / name
+    path.write_text("".join(lines), encoding="utf-8")
+    import_files(case, "posts-csv", [path])
+
+
+def raw_edges(case: Case, kinds: str, window: float, **kw) -> set[tuple]:
+    found = Coordination(kinds=parse_kinds(kinds), window=window, null=False, min_network_size=2, **kw).fit(
+        case
+    )
+    return {(r["account_a"], r["account_b"], r["kind"], r["weight"]) for r in found.edges_.to_pylist()}
+
+
+# -- a hand-checked example --------------------------------------------------------------------------------
+
+HAND = [
+    # post, account, time, text, shared, reply, urls, hashtags
+    ("o1", "zed", at(0), "original one", "", "", "", ""),
+    ("o2", "zed", at(500), "original two", "", "", "", ""),
+    ("r1", "ann", at(10), "RT", "o1", "", "", ""),
+    ("r2", "bob", at(12), "RT", "o1", "", "", ""),
+    ("r3", "cat", at(75), "RT", "o1", "", "", ""),  # 63 s after bob, 65 after ann
+    ("r4", "ann", at(510), "RT", "o2", "", "", ""),
+    ("r5", "bob", at(510), "RT", "o2", "", "", ""),  # the same second
+    ("l1", "ann", at(1000), "see", "", "", "https://WWW.Site.example/a?utm_source=x", ""),
+    ("l2", "cat", at(1030), "see", "", "", "http://site.example/a/", ""),  # same link key
+    ("l3", "dan", at(1031), "retweeted links never count", "o1", "", "https://site.example/a", ""),
+    ("t1", "bob", at(2000), "Vote @Someone now", "", "", "", ""),
+    ("t2", "dan", at(2060), "vote   now", "", "", "", ""),  # exactly 60 s: inside the window
+    ("t3", "ann", at(2061), "VOTE NOW", "", "", "", ""),  # 61 s after bob: outside; 1 s after dan
+    ("h1", "ann", at(3000), "x", "", "", "", "one two"),
+    ("h2", "bob", at(3005), "y", "", "", "", "one two"),
+    ("h3", "cat", at(3010), "z", "", "", "", "two one"),
+]
+
+
+def test_hand_checked_edges(case: Case, tmp_path: Path) -> None:
+    load(case, tmp_path, HAND)
+    assert raw_edges(case, "share", 60) == {("ann", "bob", "share", 2)}
+    assert raw_edges(case, "share", 65) == {
+        ("ann", "bob", "share", 2),
+        ("ann", "cat", "share", 1),
+        ("bob", "cat", "share", 1),
+    }
+    assert raw_edges(case, "link", 60) == {("ann", "cat", "link", 1)}
+    # "see" twice (l1, l2), and "vote now" three times (t1, t2, t3)
+    assert raw_edges(case, "text", 60) == {
+        ("ann", "cat", "text", 1),
+        ("bob", "dan", "text", 1),
+        ("ann", "dan", "text", 1),
+    }
+    assert raw_edges(case, "hashtag", 10) == {
+        ("ann", "bob", "hashtag", 2),
+        ("ann", "cat", "hashtag", 2),
+        ("bob", "cat", "hashtag", 2),
+    }
+    assert raw_edges(case, "hashtag_set", 10) == {("ann", "bob", "hashtag_set", 1)}  # order matters
+
+
+def test_window_zero_is_the_same_second(case: Case, tmp_path: Path) -> None:
+    load(case, tmp_path, HAND)
+    assert raw_edges(case, "share", 0) == {("ann", "bob", "share", 1)}
+
+
+def test_input_order_and_time_zones_do_not_matter(case: Case, tmp_path: Path) -> None:
+    shuffled = list(reversed(HAND))
+    # The same instants written in another zone.
+    shuffled = [
+        (
+            p,
+            a,
+            (
+                datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(
+                    __import__("zoneinfo").ZoneInfo("Asia/Kolkata")
+                )
+            ).isoformat(),
+            *rest,
+        )
+        for p, a, t, *rest in shuffled
+    ]
+    load(case, tmp_path, shuffled)
+    assert raw_edges(case, "share", 60) == {("ann", "bob", "share", 2)}
+    assert raw_edges(case, "text", 60) == {
+        ("ann", "cat", "text", 1),
+        ("bob", "dan", "text", 1),
+        ("ann", "dan", "text", 1),
+    }
+
+
+def test_empty_and_single_account_cases(case: Case, tmp_path: Path) -> None:
+    found = Coordination(window=60).fit(case)
+    assert found.networks_ == [] and found.accounts_.num_rows == 0
+    load(
+        case,
+        tmp_path,
+        [("p1", "solo", at(0), "hi #x", "", "", "", "x"), ("p2", "solo", at(1), "hi #x", "", "", "", "x")],
+    )
+    found = Coordination(window=60).fit(case)
+    assert found.edges_.num_rows == 0 and found.networks_ == []
+
+
+def test_column_kind(case: Case, tmp_path: Path) -> None:
+    load(case, tmp_path, HAND)
+    # Any posts column: a list column is unnested, as the hashtag kind does.
+    assert raw_edges(case, "column:hashtags", 10) == {
+        ("ann", "bob", "column:hashtags", 2),
+        ("ann", "cat", "column:hashtags", 2),
+        ("bob", "cat", "column:hashtags", 2),
+    }
+    # Raw column values are not link keys: http://site.example/a/ is another value than https://site.example/a
+    assert raw_edges(case, "column:urls", 60) == set()
+    with pytest.raises(OptionError, match="no column 'nope'"):
+        Coordination(kinds=("column:nope",), window=60).fit(case)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(OptionError, match="unknown kind"):
+        parse_kinds("share,likes")
+    with pytest.raises(OptionError, match="seconds"):
+        Coordination(window="soon").fit(None)  # type: ignore[arg-type]
+
+
+def test_near_text_finds_edited_copies(case: Case, tmp_path: Path) -> None:
+    base = "the council hides the real cost of the new bridge from every family in town"
+    load(
+        case,
+        tmp_path,
+        [
+            ("a", "ann", at(0), base, "", "", "", ""),
+            ("b", "bob", at(20), base.replace("real", "true"), "", "", "", ""),
+            (
+                "c",
+                "cat",
+                at(40),
+                "completely different words about lunch menus and weather today",
+                "",
+                "",
+                "",
+                "",
+            ),
+        ],
+    )
+    edges = raw_edges(case, "near_text", 60, near_text_threshold=0.8)
+    assert edges == {("ann", "bob", "near_text", 1)}
+
+
+# -- the null model ---------------------------------------------------------------------------------------
+
+
+def test_poisson_and_bh() -> None:
+    p = poisson_p_values([0, 1, 3], [1.0, 1.0, 0.1])
+    assert p[0] == 1.0 and abs(p[1] - (1 - 2.718281828**-1)) < 1e-6 and p[2] < 2e-4
+    q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
+    assert list(q.round(4)) == [0.04, 0.0533, 0.0533, 0.5]
+
+
+def planted_case(case: Case, tmp_path: Path) -> set[str]:
+    """An organic crowd with a viral post, plus four accounts that reshare obscure posts within seconds."""
+    rows = []
+    crowd = [f"user{i:03d}" for i in range(120)]
+    group = ["gang_a", "gang_b", "gang_c", "gang_d"]
+    n = 0
+    for day in range(10):
+        base = day * 86400
+        # A viral post each day, shared by most of the crowd within minutes.
+        rows.append((f"v{day}", "celebrity", at(base), f"viral {day}", "", "", "", ""))
+        for i, user in enumerate(crowd):
+            if (i + day) % 3:
+                n += 1
+                rows.append((f"c{n}", user, at(base + 5 + (i * 7) % 300), "RT", f"v{day}", "", "", ""))
+        # The group reshares an obscure post within seconds, and also joins the viral crowd.
+        rows.append((f"s{day}", "nobody", at(base + 40000), f"obscure {day}", "", "", "", ""))
+        for j, member in enumerate(group):
+            rows.append((f"g{day}{j}", member, at(base + 40002 + j), "RT", f"s{day}", "", "", ""))
+            rows.append((f"gv{day}{j}", member, at(base + 100 + j * 11), "RT", f"v{day}", "", "", ""))
+    load(case, tmp_path, rows)
+    return set(group)
+
+
+def test_null_model_separates_the_group_from_the_crowd(case: Case, tmp_path: Path) -> None:
+    group = planted_case(case, tmp_path)
+    found = Coordination(kinds=("share",), window=60).fit(case)
+    assert set(found.accounts_.column("account_id").to_pylist()) == group
+    [net] = found.networks_
+    assert net["size"] == 4 and net["kinds"] == ["share"]
+    # Without the null, the viral crowd is one big "network".
+    raw = Coordination(kinds=("share",), window=60, null=False, min_weight=2).fit(case)
+    assert raw.accounts_.num_rows > 50
+
+
+def test_deterministic(case: Case, tmp_path: Path) -> None:
+    planted_case(case, tmp_path)
+    a = Coordination(kinds=("share", "near_text"), window=60).fit(case)
+    b = Coordination(kinds=("share", "near_text"), window=60).fit(case)
+    assert a.accounts_.equals(b.accounts_) and a.networks_ == b.networks_
+
+
+def test_window_estimate(case: Case) -> None:
+    case.con.execute(
+        "CREATE TEMP TABLE acts AS SELECT 'o' || (i // 5) AS object, "
+        "(i // 5) * 100000 + (i % 5) * 1000 AS t_ms FROM range(500) t(i)"
+    )
+    # Each object: shares at 0..4 s; the third share (3/5 > p = 0.5) comes 2 s after the first.
+    assert estimate_window(case.con, "acts") == 2
+
+
+# -- outputs ----------------------------------------------------------------------------------------------
+
+
+def test_outputs_and_findings(case: Case, tmp_path: Path) -> None:
+    group = planted_case(case, tmp_path)
+    found = Coordination(kinds=("share",), window=60).fit(case)
+    paths = write_outputs(found, tmp_path / "out")
+    accounts = (tmp_path / "out" / "accounts.csv").read_text().splitlines()
+    assert accounts[0] == '"account_id","network_id","score"' and len(accounts) == 5
+    edges = pq.read_table(paths["edges.parquet"])
+    for col in (
+        "account_a",
+        "account_b",
+        "kind",
+        "weight",
+        "p_value",
+        "q_value",
+        "first_time",
+        "last_time",
+        "median_gap_s",
+    ):
+        assert col in edges.column_names
+    assert all(
+        a < b
+        for a, b in zip(
+            edges.column("account_a").to_pylist(), edges.column("account_b").to_pylist(), strict=True
+        )
+    )
+    nets = json.loads(paths["networks.json"].read_text())
+    for key in (
+        "network_id",
+        "size",
+        "accounts",
+        "kinds",
+        "density",
+        "median_gap_s",
+        "first_time",
+        "last_time",
+        "top_objects",
+        "score",
+    ):
+        assert key in nets[0]
+    assert "<gexf" in paths["network.gexf"].read_text() and "<graphml" in paths["network.graphml"].read_text()
+    [finding] = network_findings(found)
+    assert set(finding.subjects) == group and finding.evidence
+    assert all(e.source_id == 1 and e.record_no for e in finding.evidence)
+    assert "T0049.005" in finding.disarm
+
+
+@pytest.mark.data
+def test_coortweet_russian_retweets_run(case: Case, shared_data: Path) -> None:
+    import_files(case, "coortweet", [shared_data / "coordination/coortweet/russian_coord_tweets.csv.gz"])
+    found = Coordination(kinds=("share",), window=10).fit(case)
+    assert found.window_ == 10 and found.runs_[0].actions == 35_085
