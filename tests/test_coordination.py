@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from math import comb, log
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from unmask.case import Case
 from unmask.coordination import Coordination, network_findings, write_outputs
 from unmask.coordination.actions import parse_kinds
-from unmask.coordination.null import benjamini_hochberg, poisson_p_values
+from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
 from unmask.coordination.window import estimate_window
 from unmask.errors import OptionError
 from unmask.ingest import import_files
@@ -175,11 +177,21 @@ def test_near_text_finds_edited_copies(case: Case, tmp_path: Path) -> None:
 # -- the null model ---------------------------------------------------------------------------------------
 
 
-def test_poisson_and_bh() -> None:
-    p = poisson_p_values([0, 1, 3], [1.0, 1.0, 0.1])
-    assert p[0] == 1.0 and abs(p[1] - (1 - 2.718281828**-1)) < 1e-6 and p[2] < 2e-4
+def test_chernoff_bound_is_valid_and_useful() -> None:
+    # Ten occasions, each joined by chance with p = 0.01; five of them shared: T = 5 ln 100.
+    p = np.full(10, 0.01)
+    g = np.array([[np.log(1 - p + p ** (1 - th)).sum() for th in THETAS]])
+    bound = chernoff_p_values(np.array([5 * log(100)]), g)[0]
+    exact = sum(comb(10, k) * 0.01**k * 0.99 ** (10 - k) for k in range(5, 11))
+    assert exact <= bound < 1e-4
+    # Nothing shared: no evidence.
+    assert chernoff_p_values(np.array([0.0]), g)[0] == 1.0
+
+
+def test_benjamini_hochberg() -> None:
     q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
     assert list(q.round(4)) == [0.04, 0.0533, 0.0533, 0.5]
+    assert list(benjamini_hochberg([0.01], m=10)) == [0.1]
 
 
 def planted_case(case: Case, tmp_path: Path) -> set[str]:

@@ -243,14 +243,20 @@ def findings(
 def coordination(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for accounts.csv, edges, networks, graphs.")],
     case: CaseOption = Path(DEFAULT_CASE),
-    kinds: Annotated[str, typer.Option(help="Comma-separated: share, link, text, near_text, hashtag, "
-                                              "hashtag_set, reply, mention, column:NAME; or all.")] = "all",
+    kinds: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: share, link, text, near_text, hashtag, "
+            "hashtag_set, reply, mention, column:NAME; or all."
+        ),
+    ] = "all",
     window: Annotated[str, typer.Option(help="Seconds, or auto (estimated as CooRnet does).")] = "auto",
     null: Annotated[bool, typer.Option("--null/--no-null", help="Test edges against the null model.")] = True,
     alpha: Annotated[float, typer.Option(help="False discovery rate for significant edges.")] = 0.01,
     min_weight: Annotated[int, typer.Option(help="Fewest distinct objects an edge needs.")] = 1,
-    max_object_accounts: Annotated[int | None, typer.Option(
-        help="Set aside objects acted on by more accounts than this.")] = None,
+    max_object_accounts: Annotated[
+        int | None, typer.Option(help="Set aside objects acted on by more accounts than this.")
+    ] = None,
     min_network_size: Annotated[int, typer.Option(help="Smallest network reported.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the near-duplicate hashing and of Leiden.")] = 0,
     as_json: JsonOption = False,
@@ -261,31 +267,59 @@ def coordination(
     from unmask.findings import write_findings
 
     with _user_errors(), Case.open(case) as c:
-        found = Coordination(kinds=parse_kinds(kinds), window=window if window == "auto" else _seconds(window),
-                             null=null, alpha=alpha, min_weight=min_weight,
-                             max_object_accounts=max_object_accounts, min_network_size=min_network_size,
-                             seed=seed).fit(c)
+        found = Coordination(
+            kinds=parse_kinds(kinds),
+            window=window if window == "auto" else _seconds(window),
+            null=null,
+            alpha=alpha,
+            min_weight=min_weight,
+            max_object_accounts=max_object_accounts,
+            min_network_size=min_network_size,
+            seed=seed,
+        ).fit(c)
         paths = write_outputs(found, out_dir)
         findings = network_findings(found)
         write_findings(c, findings)
     summary = {
-        "window_s": found.window_, "networks": len(found.networks_), "accounts": found.accounts_.num_rows,
-        "edges": found.edges_.num_rows, "findings": len(findings), "seconds": found.seconds_,
-        "kinds": [dataclasses.asdict(r) for r in found.runs_], "files": {k: str(v) for k, v in paths.items()},
+        "window_s": found.window_,
+        "networks": len(found.networks_),
+        "accounts": found.accounts_.num_rows,
+        "edges": found.edges_.num_rows,
+        "findings": len(findings),
+        "seconds": found.seconds_,
+        "kinds": [dataclasses.asdict(r) for r in found.runs_],
+        "files": {k: str(v) for k, v in paths.items()},
     }
     if as_json:
         _print_json(summary)
         return
     auto = " (estimated from the data)" if window == "auto" else ""
     out.print(f"window {found.window_:g} s{auto}; {'null model on' if null else 'no null model'}")
-    out.print(_table("Kinds", [dataclasses.asdict(r) for r in found.runs_],
-                     ["kind", "actions", "coactions", "edges", "significant", "capped_objects", "seconds"]))
-    rows = [{"network_id": n["network_id"], "size": n["size"], "kinds": n["kinds"], "density": n["density"],
-             "median_gap_s": n["median_gap_s"], "score": n["score"], "first_time": n["first_time"][:16],
-             "last_time": n["last_time"][:16]} for n in found.networks_]
+    out.print(
+        _table(
+            "Kinds",
+            [dataclasses.asdict(r) for r in found.runs_],
+            ["kind", "actions", "coactions", "edges", "significant", "capped_objects", "seconds"],
+        )
+    )
+    rows = [
+        {
+            "network_id": n["network_id"],
+            "size": n["size"],
+            "kinds": n["kinds"],
+            "density": n["density"],
+            "median_gap_s": n["median_gap_s"],
+            "score": n["score"],
+            "first_time": n["first_time"][:16],
+            "last_time": n["last_time"][:16],
+        }
+        for n in found.networks_
+    ]
     out.print(_table(f"{len(rows)} networks, {found.accounts_.num_rows} accounts", rows))
-    out.print(f"wrote {escape(str(out_dir))}/: {', '.join(p.name for p in paths.values())}; "
-              f"{len(findings)} findings into the case")
+    out.print(
+        f"wrote {escape(str(out_dir))}/: {', '.join(p.name for p in paths.values())}; "
+        f"{len(findings)} findings into the case"
+    )
 
 
 def _seconds(value: str) -> float:
@@ -309,27 +343,33 @@ def demo(
 
     with _user_errors():
         built = build_demo(out_dir)
+    found = built.pop("coordination")
     if as_json:
-        _print_json(built)
+        _print_json({**built, "window_s": found.window_, "networks": found.networks_})
         return
     info_ = built["info"]
     out.print(f"Built the fictional demo case [bold]{escape(built['case'])}[/]")
     for r in built["imports"]:
-        out.print(
-            f"  {escape(r.path)}: {r.loaded:,} posts loaded, {r.quarantined:,} quarantined "
-            f"({'; '.join(f'{n} {escape(k)}' for k, n in r.reasons.items())})"
-        )
+        reasons = "; ".join(f"{n} {escape(k)}" for k, n in r.reasons.items())
+        out.print(f"  {escape(r.path)}: {r.loaded:,} posts loaded, {r.quarantined:,} quarantined ({reasons})")
     out.print(
         f"  {info_['posts']:,} posts by {info_['accounts']:,} accounts, "
         f"{info_['first_post']:%Y-%m-%d} to {info_['last_post']:%Y-%m-%d}"
     )
     out.print(
-        _table(
-            "Most active accounts",
-            info_["most_active_accounts"],
-            ["account_id", "posts", "first_post", "last_post"],
-        )
+        f"Coordination (window {found.window_:g} s): "
+        f"{len(found.networks_)} network(s) among {info_['accounts']:,} accounts"
     )
+    planted = set(built["planted"])
+    for net in found.networks_:
+        hit = len(planted & set(net["accounts"]))
+        out.print(
+            f"  network {net['network_id']}: {net['size']} accounts ({', '.join(net['kinds'])}), "
+            f"median gap {net['median_gap_s']:.0f} s, score {net['score']:.3f}: "
+            f"{hit} of the {len(planted)} planted accounts"
+        )
+    folder = Path(built["case"]).parent / "coordination"
+    out.print(f"  files: {escape(str(folder))}/  findings: unmask findings --case {escape(built['case'])}")
     out.print(f"Next: unmask info --case {escape(built['case'])}")
 
 

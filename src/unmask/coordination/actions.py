@@ -1,7 +1,8 @@
 """What counts as acting on the same object: each co-action kind is a projection of posts to actions.
 
 An action is ``(account, object, oid, t_ms, source_id, record_no)``: an account acted on an object (``oid``
-is its 64-bit hash, what joins use) at a time, through the post ``(source_id, record_no)``. Two accounts co-act when they act on the same object within
+is its 64-bit hash, what joins use) at a time, through the post ``(source_id, record_no)``. Two accounts
+co-act when they act on the same object within
 the window (see :mod:`unmask.coordination.pairs`).
 
 Content kinds (``link``, ``text``, ``near_text``, ``hashtag``, ``hashtag_set``, ``mention``, ``reply``)

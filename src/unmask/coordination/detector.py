@@ -26,7 +26,8 @@ from unmask.errors import OptionError
 
 VERSION = "1"
 _POSTS = "_unmask_cposts"
-WORK = "unmask_work"  # the scratch database of a run (Case.scratch)
+WORK = "unmask_work"
+MAX_AUTO_WINDOW_S = 600  # the scratch database of a run (Case.scratch)
 _EDGES = "unmask_work.edges"
 
 
@@ -73,7 +74,7 @@ class Coordination:
 
     Attributes
     ----------
-    window_ : the window used, in seconds.
+    window_ : the window used, in seconds (an automatic estimate is capped at MAX_AUTO_WINDOW_S).
     runs_ : a :class:`KindRun` per kind.
     networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
         last_time, top_objects, score, example_posts).
@@ -167,7 +168,11 @@ class Coordination:
             union = " UNION ALL ".join(
                 f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
             )
-            self.window_ = estimate_window(con, f"({union})") if self.runs_ else 1
+            estimate = estimate_window(con, f"({union})") if self.runs_ else 1
+            # Objects reused for days (a site's front page, a weekly hashtag) can push the estimate to hours,
+            # where co-action no longer means acting together: the estimate is capped, and says so.
+            self.window_estimate_ = estimate
+            self.window_ = min(estimate, MAX_AUTO_WINDOW_S)
         else:
             self.window_ = float(self.window)
         con.execute(f"DROP TABLE IF EXISTS {_EDGES}")
@@ -274,7 +279,8 @@ class Coordination:
         else:
             select = f"SELECT e.*, NULL::DOUBLE AS expected, NULL::DOUBLE AS p_null FROM ({edges}) e"
         exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
         ).fetchall()[0][0]
         con.execute(f"INSERT INTO {_EDGES} {select}" if exists else f"CREATE TABLE {_EDGES} AS {select}")
         run.edges = con.execute(f"SELECT count(*) FROM {_EDGES} WHERE kind = ?", [run.kind]).fetchall()[0][0]
@@ -348,7 +354,8 @@ class Coordination:
     def _networks(self, con) -> None:
         kept = con.sql(
             f"SELECT e.account_a, e.account_b, e.kind, e.weight, e.coactions, e.episodes, "
-            f"make_timestamptz(e.first_ms * 1000) AS first_time, make_timestamptz(e.last_ms * 1000) AS last_time, "
+            f"make_timestamptz(e.first_ms * 1000) AS first_time, "
+            f"make_timestamptz(e.last_ms * 1000) AS last_time, "
             f"x.median_gap_s, e.expected, e.p_value, e.q_value, x.evidence "
             f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
             f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"

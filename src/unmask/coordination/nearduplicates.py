@@ -79,7 +79,8 @@ def similar_docs(
         f"""
         CREATE OR REPLACE TABLE unmask_work.post_tokens AS
         SELECT account, t_ms, source_id, record_no,
-               list_sort(list_distinct(regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
+               list_sort(list_distinct(
+                   regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
         FROM {posts}
         WHERE shared_post_id IS NULL AND text IS NOT NULL
         """
@@ -105,7 +106,8 @@ def similar_docs(
         _clusters(con, n_docs)
         return n_docs, 0
     flat = con.execute(
-        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs) ORDER BY doc_id"
+        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs) "
+        "ORDER BY doc_id"
     ).fetchnumpy()
     signatures = minhash_signatures(
         flat["doc_id"].astype(np.int64), flat["h"].astype(np.uint64), num_perm, seed
@@ -186,11 +188,12 @@ def near_text_coaction_sql(window_s: float) -> str:
 
     The object of a co-action is the docs' cluster; buckets as in pairs.coaction_sql.
     """
-    w = int(round(window_s * 1000))
+    w = round(window_s * 1000)
     posts = f"(SELECT *, t_ms // {max(w, 1)} AS bucket FROM unmask_work.post_docs)"
     links = (
         "(SELECT doc_id AS doc_x, doc_id AS doc_y FROM unmask_work.docs "
-        "UNION ALL SELECT doc_a, doc_b FROM unmask_work.similar UNION ALL SELECT doc_b, doc_a FROM unmask_work.similar)"
+        "UNION ALL SELECT doc_a, doc_b FROM unmask_work.similar "
+        "UNION ALL SELECT doc_b, doc_a FROM unmask_work.similar)"
     )
     parts = []
     for offset in (-1, 0, 1):

@@ -31,7 +31,6 @@ same figures on any engine.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import poisson
 
 THETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
 _P_FLOOR = 1e-12
@@ -52,12 +51,13 @@ def surprise_statements(
 
     Separate statements, each materialising a table, so that every step can spill to disk.
     """
-    e = max(int(round(episode_s * 1000)), 1)
-    d = max(int(round(stratum_s * 1000)), e)
+    e = max(round(episode_s * 1000), 1)
+    d = max(round(stratum_s * 1000), e)
     gs = ", ".join(f"sum(ln(1 - o.p + pow(o.p, {1 - th}))) AS g{i}" for i, th in enumerate(THETAS))
     statements = [
         f"""CREATE OR REPLACE TABLE {work}.occasions AS
-            SELECT account, oid, ep, ep * {e} // {d} AS day, count(*) OVER (PARTITION BY oid, ep) - 1 AS others
+            SELECT account, oid, ep, ep * {e} // {d} AS day,
+                   count(*) OVER (PARTITION BY oid, ep) - 1 AS others
             FROM (SELECT DISTINCT account, oid, t_ms // {e} AS ep FROM {actions})""",
         f"""CREATE OR REPLACE TABLE {work}.per_day AS
             SELECT account, day, count(*) AS k FROM {work}.occasions GROUP BY ALL""",
@@ -96,16 +96,8 @@ def surprise_statements(
 def chernoff_p_values(t: np.ndarray, g: np.ndarray) -> np.ndarray:
     """min over θ of exp(g_θ − θ t), capped at 1: ``g`` has one column per θ in :data:`THETAS`."""
     thetas = np.asarray(THETAS)
-    bound = np.exp(np.asarray(g, dtype=float) - thetas[None, :] * np.asarray(t, dtype=float)[:, None])
-    return np.minimum(bound.min(axis=1), 1.0)
-
-
-def poisson_p_values(weight: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """P(X ≥ weight) for X ~ Poisson(expected); 1 where nothing was expected to be tested."""
-    weight = np.asarray(weight, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    p = poisson.sf(weight - 1, np.maximum(expected, 1e-300))
-    return np.clip(np.where(np.isnan(expected), 1.0, p), 0.0, 1.0)
+    log_bound = np.asarray(g, dtype=float) - thetas[None, :] * np.asarray(t, dtype=float)[:, None]
+    return np.exp(np.minimum(log_bound.min(axis=1), 0.0)) if len(log_bound) else np.ones(0)
 
 
 def benjamini_hochberg(p: np.ndarray, m: int | None = None) -> np.ndarray:

@@ -28,7 +28,7 @@ def side_columns(first: str, second: str) -> str:
 
 def coaction_sql(actions: str, window_s: float) -> str:
     """Every co-action in ``actions`` (columns account, oid, t_ms, source_id, record_no)."""
-    w = int(round(window_s * 1000))
+    w = round(window_s * 1000)
     bucketed = (
         f"(SELECT account, oid, t_ms, source_id, record_no, t_ms // {max(w, 1)} AS bucket FROM {actions})"
     )
@@ -64,7 +64,7 @@ def edges_sql(coactions: str, kind: str, episode_s: float) -> str:
     twenty days is twenty (see :mod:`unmask.coordination.null`).
     Plain aggregations rather than COUNT(DISTINCT): they spill to disk when memory runs short.
     """
-    e = max(int(round(episode_s * 1000)), 1)
+    e = max(round(episode_s * 1000), 1)
     return f"""
         WITH per_object AS (
             SELECT account_a, account_b, oid, count(*) AS n,
@@ -101,7 +101,9 @@ def evidence_sql(coactions: str, actions: str, posts: str, kept: str, kind: str,
                    JOIN {posts} pb ON pb.source_id = c.source_id_b AND pb.record_no = c.record_no_b
             WHERE c.nth <= {int(per_edge)}
         ),
-        objects AS (SELECT oid, any_value(object) AS object FROM {actions} SEMI JOIN shown USING (oid) GROUP BY oid),
+        objects AS (
+            SELECT oid, any_value(object) AS object FROM {actions} SEMI JOIN shown USING (oid) GROUP BY oid
+        ),
         gaps AS (SELECT account_a, account_b, median(gap_s) AS median_gap_s FROM c GROUP BY ALL)
         SELECT g.account_a, g.account_b, '{kind}' AS kind, g.median_gap_s,
                list(struct_pack(object := o.object, gap_s := s.gap_s,

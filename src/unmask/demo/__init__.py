@@ -78,6 +78,7 @@ _SITES = ("dailyheron.example", "valleyledger.example", "northgazette.example", 
 CAMPAIGN_SITE = "truthbeacon.example"  # the planted network's site, invented
 CAMPAIGN_HASHTAG = "beaconrising"
 START = datetime(2024, 3, 1, tzinfo=UTC)
+DEMO_WINDOW_S = 60
 DAYS = 14
 
 
@@ -105,7 +106,7 @@ def _handles(rng: random.Random, n: int) -> list[str]:
 
 
 def generate_posts(
-    seed: int = 7, *, organic_accounts: int = 300, network_size: int = 12, campaign_actions: int = 20
+    seed: int = 7, *, organic_accounts: int = 1000, network_size: int = 12, campaign_actions: int = 30
 ) -> list[DemoPost]:
     """The demo's posts, in time order: an organic crowd plus one planted network (see module docstring)."""
     rng = random.Random(seed)
@@ -160,7 +161,7 @@ def generate_posts(
         )
         posts.append(seed_post)
         for member in network:
-            if member == lead or rng.random() < 0.15:
+            if member == lead or rng.random() < 0.1:
                 continue
             posts.append(
                 DemoPost(
@@ -206,6 +207,8 @@ BROKEN_ROWS = (
 def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
     """Generate the demo's files in ``out_dir`` and build ``out_dir/demo.duckdb`` from them, afresh."""
     from unmask.case import Case
+    from unmask.coordination import Coordination, network_findings, write_outputs
+    from unmask.findings import write_findings
     from unmask.info import case_info
     from unmask.ingest import import_files
 
@@ -218,4 +221,20 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
         stale.unlink(missing_ok=True)
     with Case.open(case_path) as case:
         results = import_files(case, "posts-csv", [posts_path])
-        return {"case": str(case_path), "imports": results, "info": case_info(case, top=5)}
+        # A fixed window: the demo's invented crowd reuses its links and hashtags for days, which would
+        # stretch an estimated window to the cap.
+        found = Coordination(window=DEMO_WINDOW_S).fit(case)
+        write_outputs(found, out_dir / "coordination")
+        write_findings(case, network_findings(found))
+        return {
+            "case": str(case_path),
+            "imports": results,
+            "info": case_info(case, top=5),
+            "coordination": found,
+            "planted": sorted(_planted_accounts(seed)),
+        }
+
+
+def _planted_accounts(seed: int) -> set[str]:
+    """The accounts of the planted network: those that posted the campaign's links (the answer key)."""
+    return {p.account_id for p in generate_posts(seed) if CAMPAIGN_SITE in p.text}
