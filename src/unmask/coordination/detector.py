@@ -311,45 +311,50 @@ class Coordination:
             )
 
     def _significance(self, con) -> None:
-        """p-values from the null, q-values over every tested edge of every kind together."""
-        keys = con.sql(
-            f"SELECT kind, account_a, account_b, weight, episodes, p_null FROM {_EDGES} "
-            "ORDER BY kind, account_a, account_b"
-        ).to_arrow_table()
-        weight = keys.column("weight").to_numpy().astype(float)
+        """p-values from the null, q-values over every edge of every kind together.
+
+        Only tested edges (two occasions or more) leave the database; the others have p = 1 and count in
+        the correction through ``m``.
+        """
         if self.null:
-            count = keys.column("episodes").to_numpy().astype(float)
-            p_null = keys.column("p_null").to_numpy(zero_copy_only=False).astype(float)
-            tested = (count >= 2) & (weight >= self.min_weight) & ~np.isnan(p_null)
-            p = np.where(tested, np.nan_to_num(p_null, nan=1.0), 1.0)
-            q = null.benjamini_hochberg(p)
-            significant = tested & (q <= self.alpha)
+            [(m,)] = con.execute(f"SELECT count(*) FROM {_EDGES}").fetchall()
+            keys = con.sql(
+                f"SELECT kind, account_a, account_b, p_null FROM {_EDGES} WHERE episodes >= 2 "
+                f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL "
+                "ORDER BY kind, account_a, account_b"
+            ).to_arrow_table()
+            p = keys.column("p_null").to_numpy().astype(float)
+            q = null.benjamini_hochberg(p, m=m)
+            table = pa.table(
+                {
+                    "kind": keys.column("kind"),
+                    "account_a": keys.column("account_a"),
+                    "account_b": keys.column("account_b"),
+                    "p_value": p,
+                    "q_value": q,
+                    "significant": q <= self.alpha,
+                }
+            )
+            con.register("_unmask_pq", table)
+            con.execute(
+                f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT e.*, "
+                f"coalesce(x.p_value, 1.0) AS p_value, coalesce(x.q_value, 1.0) AS q_value, "
+                f"coalesce(x.significant, false) AS significant "
+                f"FROM {_EDGES} e LEFT JOIN _unmask_pq x USING (kind, account_a, account_b)"
+            )
+            con.unregister("_unmask_pq")
         else:
-            p = np.full(len(weight), np.nan)
-            q = np.full(len(weight), np.nan)
-            significant = weight >= self.min_weight
-        table = pa.table(
-            {
-                "kind": keys.column("kind"),
-                "account_a": keys.column("account_a"),
-                "account_b": keys.column("account_b"),
-                "p_value": p,
-                "q_value": q,
-                "significant": significant,
-            }
-        )
-        con.register("_unmask_pq", table)
-        con.execute(
-            f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT e.*, x.p_value, x.q_value, "
-            f"x.significant FROM {_EDGES} e JOIN _unmask_pq x USING (kind, account_a, account_b)"
-        )
-        con.unregister("_unmask_pq")
+            con.execute(
+                f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT *, NULL::DOUBLE AS p_value, "
+                f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_EDGES}"
+            )
         con.execute(f"DROP TABLE {_EDGES}")
         con.execute("ALTER TABLE unmask_work.edges_scored RENAME TO edges")
+        counts = dict(
+            con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
+        )
         for run in self.runs_:
-            run.significant = int(
-                significant[keys.column("kind").to_numpy(zero_copy_only=False) == run.kind].sum()
-            )
+            run.significant = int(counts.get(run.kind, 0))
 
     def _networks(self, con) -> None:
         kept = con.sql(
