@@ -105,10 +105,15 @@ def similar_docs(
     if n_docs < 2:
         _clusters(con, n_docs)
         return n_docs, 0
-    flat = con.execute(
-        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs) "
-        "ORDER BY doc_id"
-    ).fetchnumpy()
+    con.execute(
+        "CREATE OR REPLACE TABLE unmask_work.doc_tokens AS "
+        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE unmask_work.doc_sizes AS "
+        "SELECT doc_id, len(tokens) AS n FROM unmask_work.docs"
+    )
+    flat = con.execute("SELECT doc_id, h FROM unmask_work.doc_tokens ORDER BY doc_id").fetchnumpy()
     signatures = minhash_signatures(
         flat["doc_id"].astype(np.int64), flat["h"].astype(np.uint64), num_perm, seed
     )
@@ -132,15 +137,18 @@ def similar_docs(
                 FROM _unmask_bands x JOIN _unmask_bands y ON x.band = y.band AND x.key = y.key
                 WHERE x.doc_id < y.doc_id
             ),
-            scored AS (
-                SELECT c.doc_a, c.doc_b,
-                       len(list_intersect(a.tokens, b.tokens)) AS shared,
-                       len(a.tokens) + len(b.tokens) AS total
-                FROM candidates c JOIN unmask_work.docs a ON a.doc_id = c.doc_a
-                                  JOIN unmask_work.docs b ON b.doc_id = c.doc_b
+            -- Shared words by a join on the words themselves: far faster than intersecting lists per pair.
+            shared AS (
+                SELECT c.doc_a, c.doc_b, count(*) AS shared
+                FROM candidates c
+                JOIN unmask_work.doc_tokens ta ON ta.doc_id = c.doc_a
+                JOIN unmask_work.doc_tokens tb ON tb.doc_id = c.doc_b AND tb.h = ta.h
+                GROUP BY c.doc_a, c.doc_b
             )
-            SELECT doc_a, doc_b, shared / (total - shared) AS jaccard
-            FROM scored WHERE shared / (total - shared) >= {float(threshold)}
+            SELECT s.doc_a, s.doc_b, s.shared / (a.n + b.n - s.shared) AS jaccard
+            FROM shared s JOIN unmask_work.doc_sizes a ON a.doc_id = s.doc_a
+                          JOIN unmask_work.doc_sizes b ON b.doc_id = s.doc_b
+            WHERE s.shared / (a.n + b.n - s.shared) >= {float(threshold)}
             """
         )
     finally:
