@@ -19,7 +19,9 @@ epoch seconds, space-delimited urls) and runs, each step as its own timed subpro
 Times are wall seconds of each subprocess. unmask's compute time for a kind is the pair computation the
 detector records (``seconds_["kinds"][kind]``: actions, windowed co-actions and edge aggregation); the
 subprocess also builds Leiden communities over every edge (null model off keeps them all), which is
-reported separately (``unmask_fit_s``, ``unmask_wall_s``). CNT's compute time is its ``compute`` command
+reported separately (``unmask_fit_s``, ``unmask_wall_s``): on millions of share edges that takes minutes and
+gigabytes (4M edges at 200k posts: over 3 minutes, 6.6 GB), so ``--pairs-only share`` skips evidence and
+communities for the kinds named (recorded in the JSON). CNT's compute time is its ``compute`` command
 (text normalisation, tokenising and index building included). Peak memory is GNU time's ``%M`` for the
 step (the largest single process of its tree) and a sampled peak (every 0.25 s) of the summed RSS of the
 whole process tree (CNT's pool workers and manager included; shared pages counted once per process).
@@ -34,14 +36,18 @@ cause by recomputing the candidate cause in DuckDB on the posts both tools read:
   import (scheme, host case, ``www.``, tracking parameters: ``column:urls``) and matches links on a key (host
   and path; trailing slash and share markers aside: ``link``);
 * text: CNT matches texts that normalise to ``''`` (only @mentions, or empty); unmask skips them;
-* near_text: for a sample of the differing pairs, the Jaccard similarity of their closest post pairs under
-  CNT's tokenizer (run in CNT's own environment) and under unmask's word sets tells tokenisation differences
-  from MinHash/LSH misses.
+* near_text: for a sample of the differing pairs, the Jaccard similarity of their best-matching post pair
+  (non-shares within the window) under CNT's tokenizer (run in CNT's own environment) and under unmask's
+  word sets tells tokenisation differences from MinHash/LSH misses.
+* share and text (expected identical): a few example pairs of any difference, with the posts involved.
 
 Prints one JSON line per size (also written to ``--json-out``, one line per size)::
 
     python bench/coordination_vs_cnt.py --posts 200000 [--posts 1000000] [--window 60] \\
-        [--workdir /tmp/cntbench] [--json-out FILE]
+        [--workdir /tmp/cntbench] [--json-out FILE] [--pairs-only share]
+
+Needs CNT's ``compute_networks`` (``--cnt-bin``, default /work/cntvenv/bin), the ``sqlite3`` shell and GNU
+time; a machine at rest, as both tools' times are wall clock.
 """
 
 from __future__ import annotations
@@ -749,7 +755,10 @@ def bench(n: int, args: argparse.Namespace) -> dict[str, Any]:
     unmask_total = um_import.seconds + e2e.seconds
     result["end_to_end"] = {
         "unmask_s": round(unmask_total, 2),
-        "unmask_steps": "import posts-csv + coordination (all kinds, null model, communities, outputs)",
+        "unmask_steps": (
+            "import posts-csv + coordination (all kinds, null model, communities, outputs; the CLI has "
+            "no near_text threshold option, so near_text runs at its default 0.6)"
+        ),
         "unmask_coordination": e2e.figures(),
         "unmask_kinds": [k["kind"] for k in summary["kinds"]],
         "unmask_seconds": summary["seconds"],
