@@ -10,7 +10,7 @@ extracted from the text; an empty list means "the export says there are none".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -78,10 +78,6 @@ class Stage:
         self.records += 1
         if len(self._rows) >= self.batch_size:
             self.flush()
-
-    def extend(self, rows: Iterable[dict]) -> None:
-        for row in rows:
-            self.append(row)
 
     def flush(self) -> None:
         if not self._rows:
