@@ -29,6 +29,7 @@ _POSTS = "_unmask_cposts"
 WORK = "unmask_work"
 MAX_AUTO_WINDOW_S = 600  # the scratch database of a run (Case.scratch)
 _EDGES = "unmask_work.edges"
+ACCOUNTS = "unmask_work.accounts"  # account (its name) and aid, the dense integer id a run works with
 
 
 @dataclass
@@ -38,7 +39,8 @@ class KindRun:
     kind: str
     actions: int = 0
     coactions: int = 0
-    edges: int = 0
+    pairs: int = 0  # account pairs that co-acted at least once: the hypotheses of the FDR correction
+    edges: int = 0  # pairs stored: with the null model, those with two occasions or more (tested)
     significant: int = 0
     capped_objects: int = 0
     capped_examples: list[dict] = field(default_factory=list)
@@ -235,9 +237,10 @@ class Coordination:
         else:
             pairs.create_coactions(con, act, self.window_, coact)
         run.coactions = con.execute(f"SELECT count(*) FROM {coact}").fetchall()[0][0]
-        edges = pairs.edges_sql(coact, run.kind, self.episode_s)
+        run.pairs = pairs.aggregate_edges(
+            con, coact, run.kind, self.episode_s, "unmask_work.kind_edges", repeated_only=self.null, work=WORK
+        )
         if self.null:
-            con.execute(f"CREATE OR REPLACE TABLE unmask_work.kind_edges AS {edges}")
             for statement in null.surprise_statements(
                 act,
                 coact,
@@ -277,7 +280,9 @@ class Coordination:
                 "LEFT JOIN unmask_work.expected x USING (account_a, account_b)"
             )
         else:
-            select = f"SELECT e.*, NULL::DOUBLE AS expected, NULL::DOUBLE AS p_null FROM ({edges}) e"
+            select = (
+                "SELECT e.*, NULL::DOUBLE AS expected, NULL::DOUBLE AS p_null FROM unmask_work.kind_edges e"
+            )
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
@@ -291,7 +296,7 @@ class Coordination:
     def _evidence(self, con) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""
         con.execute(
-            "CREATE OR REPLACE TABLE unmask_work.evidence (account_a VARCHAR, account_b VARCHAR, "
+            "CREATE OR REPLACE TABLE unmask_work.evidence (account_a INTEGER, account_b INTEGER, "
             "kind VARCHAR, median_gap_s DOUBLE, evidence STRUCT(object VARCHAR, gap_s DOUBLE, "
             "post_id_a VARCHAR, post_id_b VARCHAR, source_id_a INTEGER, record_no_a BIGINT, "
             "source_id_b INTEGER, record_no_b BIGINT)[])"
@@ -317,7 +322,7 @@ class Coordination:
         the correction through ``m``.
         """
         if self.null:
-            [(m,)] = con.execute(f"SELECT count(*) FROM {_EDGES}").fetchall()
+            m = sum(run.pairs for run in self.runs_)
             keys = con.sql(
                 f"SELECT kind, account_a, account_b, p_null FROM {_EDGES} WHERE episodes >= 2 "
                 f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL "
@@ -358,11 +363,13 @@ class Coordination:
 
     def _networks(self, con) -> None:
         kept = con.sql(
-            f"SELECT e.account_a, e.account_b, e.kind, e.weight, e.coactions, e.episodes, "
+            f"SELECT na.account AS account_a, nb.account AS account_b, e.kind, e.weight, e.coactions, "
+            f"e.episodes, "
             f"make_timestamptz(e.first_ms * 1000) AS first_time, "
             f"make_timestamptz(e.last_ms * 1000) AS last_time, "
             f"x.median_gap_s, e.expected, e.p_value, e.q_value, x.evidence "
             f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
+            f"JOIN {ACCOUNTS} na ON na.aid = e.account_a JOIN {ACCOUNTS} nb ON nb.aid = e.account_b "
             f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"
         ).to_arrow_table()
         a = kept.column("account_a").to_numpy(zero_copy_only=False)
@@ -384,14 +391,21 @@ class Coordination:
 
 
 def _posts_view(case: Case) -> bool:
-    """The posts the engine reads, with an ``account`` key and times in epoch milliseconds."""
-    platforms = case.scalar("SELECT count(DISTINCT platform) FROM posts")
-    account = "platform || ':' || account_id" if platforms > 1 else "account_id"
+    """The posts the engine reads: ``account`` is the run's integer id of the author (see
+    :data:`ACCOUNTS`), ``t_ms`` the time in epoch milliseconds."""
+    multi = case.scalar("SELECT count(DISTINCT platform) FROM posts") > 1
+    name = "p.platform || ':' || p.account_id" if multi else "p.account_id"
+    # Ids follow the names' order, so that account_a < account_b means the same for ids and names.
     case.con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {_POSTS} AS SELECT *, {account} AS account, "
-        "epoch_ms(created_at) AS t_ms FROM posts"
+        f"CREATE OR REPLACE TABLE {ACCOUNTS} AS SELECT account, "
+        f"(row_number() OVER (ORDER BY account))::INTEGER AS aid "
+        f"FROM (SELECT DISTINCT {name} AS account FROM posts p)"
     )
-    return platforms > 1
+    case.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_POSTS} AS SELECT p.*, i.aid AS account, "
+        f"epoch_ms(p.created_at) AS t_ms FROM posts p JOIN {ACCOUNTS} i ON i.account = {name}"
+    )
+    return multi
 
 
 def _describe(

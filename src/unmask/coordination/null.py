@@ -65,7 +65,7 @@ def surprise_statements(
             SELECT day, sum(k) AS m FROM {work}.per_day GROUP BY day""",
         f"""CREATE OR REPLACE TABLE {work}.tested AS
             SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}""",
-        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a VARCHAR, account_b VARCHAR, t DOUBLE, "
+        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a INTEGER, account_b INTEGER, t DOUBLE, "
         f"expected DOUBLE, {', '.join(f'g{i} DOUBLE' for i in range(len(THETAS)))})",
     ]
     for me, other in (("a", "b"), ("b", "a")):

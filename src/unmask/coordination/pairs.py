@@ -5,7 +5,9 @@ actions of its own and the next bucket. Two equality joins (object and bucket) r
 viral object shared by thousands within minutes costs the pairs that really fall within the window, not
 the square of its shares; and equality joins run the same on DuckDB and on Spark.
 
-A co-action is ``(oid, account_a, account_b, t_ms_a, t_ms_b, source_id_a, record_no_a, source_id_b,
+Accounts are the run's dense integer ids, numbered in the order of their names (see
+:mod:`unmask.coordination.detector`): joins and aggregations on integers are several times faster than on
+strings. A co-action is ``(oid, account_a, account_b, t_ms_a, t_ms_b, source_id_a, record_no_a, source_id_b,
 record_no_b)`` with ``account_a < account_b``: two different accounts, at most ``window`` seconds apart
 (inclusive), on one object (``oid``, a 64-bit hash of the object; the object itself stays in the actions
 table). ``(source_id, record_no)`` identifies the post. An edge aggregates a pair's co-actions of one kind:
@@ -56,37 +58,90 @@ def create_coactions(con: duckdb.DuckDBPyConnection, actions: str, window_s: flo
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def edges_sql(coactions: str, kind: str, episode_s: float) -> str:
-    """One edge per account pair: weight (distinct objects), co-actions, episodes, first and last time.
+EDGE_COLUMNS = (
+    "account_a INTEGER, account_b INTEGER, kind VARCHAR, weight BIGINT, coactions BIGINT, episodes BIGINT, "
+    "first_ms BIGINT, last_ms BIGINT"
+)
+
+
+def aggregate_edges(
+    con: duckdb.DuckDBPyConnection,
+    coactions: str,
+    kind: str,
+    episode_s: float,
+    out: str,
+    *,
+    repeated_only: bool,
+    work: str = "unmask_work",
+) -> int:
+    """Create ``out``: one edge per account pair — weight (distinct objects), co-actions, episodes, first
+    and last time. Returns how many pairs co-acted at all.
 
     ``episodes`` counts occasions — an object in one bin of ``episode_s`` seconds — on which the pair
     co-acted: a burst in which two accounts post many times on one object is one, a campaign repeated on
-    twenty days is twenty (see :mod:`unmask.coordination.null`).
-    Plain aggregations rather than COUNT(DISTINCT): they spill to disk when memory runs short.
+    twenty days is twenty (see :mod:`unmask.coordination.null`). ``repeated_only`` keeps only the pairs with
+    two occasions or more, the only ones a null model can find significant.
+
+    Most pairs co-act on one object only (a viral post's crowd is millions of pairs of one share), so one
+    cheap aggregation over all pairs settles them — a pair whose smallest and largest object and episode
+    agree has weight 1 and one episode — and only the others are counted exactly. Counting distinct objects
+    per pair over every co-action costs three times as much.
     """
     e = max(round(episode_s * 1000), 1)
-    return f"""
-        WITH per_object AS (
-            SELECT account_a, account_b, oid, count(*) AS n,
+    ep = f"least(t_ms_a, t_ms_b) // {e}"
+    repeated = f"min(oid) <> max(oid) OR min({ep}) <> max({ep})"
+    exact = f"""
+        SELECT account_a, account_b, '{kind}' AS kind, count(*) AS weight, sum(n) AS coactions,
+               sum(episodes) AS episodes, min(first_ms) AS first_ms, max(last_ms) AS last_ms
+        FROM (
+            SELECT account_a, account_b, oid, count(*) AS n, count(DISTINCT {ep}) AS episodes,
                    min(least(t_ms_a, t_ms_b)) AS first_ms, max(greatest(t_ms_a, t_ms_b)) AS last_ms
-            FROM {coactions}
+            FROM {coactions} SEMI JOIN {work}.repeated USING (account_a, account_b)
             GROUP BY account_a, account_b, oid
-        ),
-        per_episode AS (
-            SELECT account_a, account_b, count(*) AS episodes FROM (
-                SELECT DISTINCT account_a, account_b, oid, least(t_ms_a, t_ms_b) // {e} AS episode
-                FROM {coactions}
-            ) GROUP BY account_a, account_b
         )
-        SELECT o.account_a, o.account_b, '{kind}' AS kind, count(*) AS weight, sum(o.n) AS coactions,
-               any_value(p.episodes) AS episodes, min(o.first_ms) AS first_ms, max(o.last_ms) AS last_ms
-        FROM per_object o JOIN per_episode p USING (account_a, account_b)
-        GROUP BY o.account_a, o.account_b
+        GROUP BY account_a, account_b
     """
+    if repeated_only:
+        [(pairs,)] = con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT account_a, account_b FROM {coactions})"
+        ).fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {coactions} "
+            f"GROUP BY account_a, account_b HAVING {repeated}"
+        )
+        con.execute(f"CREATE OR REPLACE TABLE {out} AS SELECT * FROM ({exact}) WHERE episodes >= 2")
+    else:
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {work}.pairs AS
+                SELECT account_a, account_b, count(*) AS coactions, {repeated} AS repeated,
+                       min(least(t_ms_a, t_ms_b)) AS first_ms, max(greatest(t_ms_a, t_ms_b)) AS last_ms
+                FROM {coactions} GROUP BY account_a, account_b"""
+        )
+        [(pairs,)] = con.execute(f"SELECT count(*) FROM {work}.pairs").fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {work}.pairs "
+            "WHERE repeated"
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {out} AS
+                SELECT account_a, account_b, '{kind}' AS kind, 1::BIGINT AS weight, coactions,
+                       1::BIGINT AS episodes, first_ms, last_ms
+                FROM {work}.pairs WHERE NOT repeated
+                UNION ALL {exact}"""
+        )
+        con.execute(f"DROP TABLE {work}.pairs")
+    con.execute(f"DROP TABLE {work}.repeated")
+    return pairs
 
 
 def evidence_sql(coactions: str, actions: str, posts: str, kept: str, kind: str, per_edge: int) -> str:
     """Median gap and up to ``per_edge`` co-actions (tightest first) for the edges of ``kept`` (a, b)."""
+    if per_edge <= 0:
+        return f"""
+            SELECT account_a, account_b, '{kind}' AS kind, median(abs(t_ms_b - t_ms_a) / 1000.0), NULL
+            FROM {coactions} SEMI JOIN {kept} USING (account_a, account_b)
+            GROUP BY account_a, account_b
+        """
     return f"""
         WITH c AS (
             SELECT c.*, abs(c.t_ms_b - c.t_ms_a) / 1000.0 AS gap_s,
