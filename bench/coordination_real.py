@@ -16,7 +16,8 @@ Two parts (``--part ira|coortweet|all``), each on a fresh case in a temporary fo
   (:func:`coortweet_reference`) says which accounts CooRTweet itself would return.
 
 Prints one JSON line at the end (progress goes to stderr); where the data are absent, a line with a
-``skipped`` reason, and exit status 0.
+``skipped`` reason, and exit status 0. A run of the engine that fails (say, out of memory) is reported in
+that line as ``error``, with what was measured before it, and the exit status is 1.
 
     python bench/coordination_real.py [--part ira|coortweet|all] [--data DIR]
 """
@@ -265,14 +266,22 @@ def _import(case: Case, fmt: str, path: Path) -> dict[str, Any]:
     }
 
 
-def _fit(case: Case, **params: Any) -> tuple[Coordination, dict[str, Any]]:
+def _fit(case: Case, **params: Any) -> tuple[Coordination | None, dict[str, Any]]:
+    """Fit and time; an engine failure is a result (None, and the error in the timing), not a crash."""
     _log(f"Coordination({', '.join(f'{k}={v!r}' for k, v in params.items())})")
     _reset_peak()
     started = time.perf_counter()
-    found = Coordination(**params).fit(case)
-    wall = time.perf_counter() - started
+    try:
+        found = Coordination(**params).fit(case)
+    except Exception as exc:
+        _log(f"failed: {exc!r}")
+        return None, {
+            "detect_s": round(time.perf_counter() - started, 2),
+            "detect_peak_rss_mib": _peak_rss_mib(),
+            "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+        }
     return found, {
-        "detect_s": round(wall, 2),
+        "detect_s": round(time.perf_counter() - started, 2),
         "detect_peak_rss_mib": _peak_rss_mib(),
         "seconds": found.seconds_,
         "window_s": found.window_,
@@ -361,6 +370,11 @@ def run_ira(parquet: Path, authors: Path) -> dict[str, Any]:
         found, timing = _fit(case)
         out.update(timing)
         category, accounts, ids = _categories(case.con, authors)
+    out["ids"] = ids
+    in_case = Counter(category[a] for a in accounts if a in category)
+    if found is None:
+        out["per_category"] = {c: {"accounts": n} for c, n in sorted(in_case.items())}
+        return out
     out["runs"] = _runs(found)
     membership = _membership(found)
     sizes = sorted((n["size"] for n in found.networks_), reverse=True)
@@ -368,9 +382,6 @@ def run_ira(parquet: Path, authors: Path) -> dict[str, Any]:
     out["network_sizes"] = sizes
     out["flagged"] = len(membership)
     out["flagged_share"] = round(len(membership) / out["accounts"], 4) if out["accounts"] else None
-    out["ids"] = ids
-
-    in_case = Counter(category[a] for a in accounts if a in category)
     scored = [a for a in sorted(membership) if a in category]
     ari = adjusted_rand_index([membership[a] for a in scored], [category[a] for a in scored])
     out["ari"] = {
@@ -470,23 +481,28 @@ def run_coortweet(path: Path) -> dict[str, Any]:
             },
         }
         found = {name: _fit(case, **params) for name, params in variants.items()}
-    flagged = {name: set(_membership(f)) for name, (f, _) in found.items()}
+    flagged: dict[str, set[str]] = {}
     for name, (f, timing) in found.items():
+        params = variants[name] or {"kinds": "all (defaults)", "window": "auto"}
+        if f is None:
+            out[name] = {"params": params, **timing}
+            continue
+        flagged[name] = set(_membership(f))
         out[name] = {
-            **_summary(f, timing, variants[name] or {"kinds": "all (defaults)", "window": "auto"}),
+            **_summary(f, timing, params),
             "vs_reference": {ref: _against(flagged[name], r) for ref, r in references.items()},
         }
     out["assumption"] = COORTWEET_ASSUMPTION
-    a, b, c = flagged["a_unmask_defaults"], flagged["b_coortweet_defaults"], flagged["c_coortweet_vignette"]
-    out["overlap"] = {
-        "jaccard_a_b": jaccard(a, b),
-        "b_flagged": len(b),
-        "b_flagged_also_by_a": len(a & b),
-        "a_flagged_not_by_b": len(a - b),
-        "jaccard_a_c": jaccard(a, c),
-        "c_flagged": len(c),
-        "c_flagged_also_by_a": len(a & c),
-        "a_flagged_not_by_c": len(a - c),
+    a = flagged.get("a_unmask_defaults")
+    out["overlap_with_a"] = {
+        name: {
+            "jaccard": jaccard(a, other),
+            "flagged": len(other),
+            "also_flagged_by_a": len(a & other),
+            "a_flagged_not_by_it": len(a - other),
+        }
+        for name, other in flagged.items()
+        if a is not None and name != "a_unmask_defaults"
     }
     out["coortweet_reference"] = {
         name: {
@@ -536,7 +552,8 @@ def main() -> int:
         result["skipped"] = "; ".join(p["skipped"] for p in parts)
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(result), flush=True)
-    return 0
+    failed = any("error" in v for p in parts for v in [p, *p.values()] if isinstance(v, dict))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

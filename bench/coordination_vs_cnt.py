@@ -178,14 +178,18 @@ def unmask_kind_worker(
 
     from unmask.case import Case
     from unmask.coordination import Coordination
-    from unmask.coordination.detector import _EDGES
+    from unmask.coordination.detector import _EDGES, ACCOUNTS
 
     class PairsOnly(Coordination):
         def _evidence(self, con: duckdb.DuckDBPyConnection) -> None:
             pass
 
         def _networks(self, con: duckdb.DuckDBPyConnection) -> None:
-            kept = f"SELECT account_a, account_b, kind, weight FROM {_EDGES} WHERE significant"
+            kept = (
+                f"SELECT na.account AS account_a, nb.account AS account_b, e.kind, e.weight FROM {_EDGES} e "
+                f"JOIN {ACCOUNTS} na ON na.aid = e.account_a JOIN {ACCOUNTS} nb ON nb.aid = e.account_b "
+                "WHERE e.significant"
+            )
             self.edges_ = con.sql(kept).to_arrow_table()
             self.networks_ = []
             self.accounts_ = pa.table({"account_id": pa.array([], pa.string())})

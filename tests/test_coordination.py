@@ -14,8 +14,9 @@ import pytest
 from unmask.case import Case
 from unmask.coordination import Coordination, network_findings, write_outputs
 from unmask.coordination.actions import parse_kinds
+from unmask.coordination.nearduplicates import plausible_pairs
 from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
-from unmask.coordination.window import estimate_window
+from unmask.coordination.window import estimate_window, time_resolution
 from unmask.errors import OptionError
 from unmask.ingest import import_files
 
@@ -148,6 +149,8 @@ def test_bad_options() -> None:
         parse_kinds("share,likes")
     with pytest.raises(OptionError, match="seconds"):
         Coordination(window="soon").fit(None)  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="near-text-threshold"):
+        Coordination(near_text_threshold=1.5).fit(None)  # type: ignore[arg-type]
 
 
 def test_near_text_finds_edited_copies(case: Case, tmp_path: Path) -> None:
@@ -244,6 +247,41 @@ def test_window_estimate(case: Case) -> None:
     assert estimate_window(case.con, "acts") == 2
 
 
+def test_time_resolution_floors_the_automatic_window(case: Case) -> None:
+    case.con.execute("CREATE TEMP TABLE minutes AS SELECT i * 60000 AS t_ms FROM range(10) t(i)")
+    case.con.execute("CREATE TEMP TABLE seconds AS SELECT i * 61000 AS t_ms FROM range(10) t(i)")
+    assert time_resolution(case.con, "minutes") == 60
+    assert time_resolution(case.con, "seconds") == 1
+
+
+def test_minute_resolution_data_get_a_one_minute_window(case: Case, tmp_path: Path) -> None:
+    # Shares 0 or 60 s apart, as a minute-resolution export writes shares 1-59 s apart.
+    rows = [(f"o{i}", "zed", at(i * 3600), "x", "", "", "", "") for i in range(20)]
+    for i in range(20):
+        for j, who in enumerate(("ann", "bob", "cat")):
+            rows.append((f"r{i}{who}", who, at(i * 3600 + 60 * (j // 2)), "RT", f"o{i}", "", "", ""))
+    load(case, tmp_path, rows)
+    found = Coordination(kinds=("share",), null=False, min_network_size=2).fit(case)
+    assert found.time_resolution_ == 60
+    assert found.window_estimate_ < 60 <= found.window_
+    assert {(r["account_a"], r["account_b"]) for r in found.edges_.to_pylist()} == {
+        ("ann", "bob"),
+        ("ann", "cat"),
+        ("bob", "cat"),
+    }
+
+
+def test_plausible_pairs_drop_only_hopeless_candidates() -> None:
+    rng = np.random.default_rng(3)
+    sig = rng.integers(0, 2**32, size=(4, 64), dtype=np.uint32)
+    sig[1, :40] = sig[0, :40]  # estimate 0.62
+    sig[2, :10] = sig[0, :10]  # estimate 0.16
+    sizes = np.array([10, 10, 10, 30])
+    a, b = np.array([0, 0, 0]), np.array([1, 2, 3])
+    # Pair (0, 3) cannot reach 0.6: 10 words against 30.
+    assert plausible_pairs(sig, sizes, a, b, 0.6).tolist() == [True, False, False]
+
+
 # -- outputs ----------------------------------------------------------------------------------------------
 
 
@@ -298,3 +336,27 @@ def test_coortweet_russian_retweets_run(case: Case, shared_data: Path) -> None:
     import_files(case, "coortweet", [shared_data / "coordination/coortweet/russian_coord_tweets.csv.gz"])
     found = Coordination(kinds=("share",), window=10).fit(case)
     assert found.window_ == 10 and found.runs_[0].actions == 35_085
+
+
+def test_cli_coordination(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    path = tmp_path / "c.duckdb"
+    with Case.open(path) as case:
+        load(case, tmp_path, HAND)
+    runner = CliRunner(env={"COLUMNS": "250"})
+    args = ["coordination", "--case", str(path), "--out", str(tmp_path / "out"), "--kinds", "share,text"]
+    result = runner.invoke(app, [*args, "--window", "60", "--no-null", "--min-network-size", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    # As in test_hand_checked_edges: share ann-bob; text ann-cat, bob-dan, ann-dan.
+    assert summary["window_s"] == 60 and summary["edges"] == 4
+    assert {k["kind"]: k["edges"] for k in summary["kinds"]} == {"share": 1, "text": 3}
+    assert (tmp_path / "out" / "accounts.csv").is_file() and (tmp_path / "out" / "network.gexf").is_file()
+    auto = runner.invoke(app, [*args, "--near-text-threshold", "0.9"])
+    assert auto.exit_code == 0, auto.output
+    assert "estimated from the data" in auto.output and "resolution of 1 s" in auto.output
+    bad = runner.invoke(app, [*args, "--near-text-threshold", "2"])
+    assert bad.exit_code == 2 and "near-text-threshold" in bad.output

@@ -257,6 +257,9 @@ def coordination(
     max_object_accounts: Annotated[
         int | None, typer.Option(help="Set aside objects acted on by more accounts than this.")
     ] = None,
+    near_text_threshold: Annotated[
+        float, typer.Option(help="Jaccard similarity of word sets at which two texts are near-duplicates.")
+    ] = 0.6,
     min_network_size: Annotated[int, typer.Option(help="Smallest network reported.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the near-duplicate hashing and of Leiden.")] = 0,
     as_json: JsonOption = False,
@@ -264,6 +267,7 @@ def coordination(
     """Find networks of accounts that act together more often than an organic crowd would."""
     from unmask.coordination import Coordination, network_findings, write_outputs
     from unmask.coordination.actions import parse_kinds
+    from unmask.coordination.detector import MAX_AUTO_WINDOW_S
     from unmask.findings import write_findings
 
     with _user_errors(), Case.open(case) as c:
@@ -274,6 +278,7 @@ def coordination(
             alpha=alpha,
             min_weight=min_weight,
             max_object_accounts=max_object_accounts,
+            near_text_threshold=near_text_threshold,
             min_network_size=min_network_size,
             seed=seed,
         ).fit(c)
@@ -282,6 +287,8 @@ def coordination(
         write_findings(c, findings)
     summary = {
         "window_s": found.window_,
+        "window_estimate_s": getattr(found, "window_estimate_", None),
+        "time_resolution_s": getattr(found, "time_resolution_", None),
         "networks": len(found.networks_),
         "accounts": found.accounts_.num_rows,
         "edges": found.edges_.num_rows,
@@ -293,7 +300,12 @@ def coordination(
     if as_json:
         _print_json(summary)
         return
-    auto = " (estimated from the data)" if window == "auto" else ""
+    auto = (
+        f" (estimated from the data: {found.window_estimate_:g} s, capped at {MAX_AUTO_WINDOW_S} s, "
+        f"never below the times' resolution of {found.time_resolution_} s)"
+        if window == "auto"
+        else ""
+    )
     out.print(f"window {found.window_:g} s{auto}; {'null model on' if null else 'no null model'}")
     out.print(
         _table(

@@ -21,14 +21,15 @@ import pyarrow as pa
 from unmask.case import Case
 from unmask.coordination import actions, nearduplicates, null, pairs
 from unmask.coordination.communities import leiden_partition
-from unmask.coordination.window import estimate_window
+from unmask.coordination.window import estimate_window, time_resolution
 from unmask.errors import OptionError
 
 VERSION = "1"
 _POSTS = "_unmask_cposts"
 WORK = "unmask_work"
 MAX_AUTO_WINDOW_S = 600  # the scratch database of a run (Case.scratch)
-_EDGES = "unmask_work.edges"
+_EDGES = "unmask_work.edges"  # the scored edges (a view of _ROWS without the null model)
+_ROWS = "unmask_work.edge_rows"  # every kind's edges, with the null model's expected and p_null
 ACCOUNTS = "unmask_work.accounts"  # account (its name) and aid, the dense integer id a run works with
 
 
@@ -76,7 +77,8 @@ class Coordination:
 
     Attributes
     ----------
-    window_ : the window used, in seconds (an automatic estimate is capped at MAX_AUTO_WINDOW_S).
+    window_ : the window used, in seconds (an automatic estimate is capped at MAX_AUTO_WINDOW_S and is
+        never below ``time_resolution_``, the coarsest unit all times are multiples of: 1 s, 60 s or 1 h).
     runs_ : a :class:`KindRun` per kind.
     networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
         last_time, top_objects, score, example_posts).
@@ -171,13 +173,15 @@ class Coordination:
                 f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
             )
             estimate = estimate_window(con, f"({union})") if self.runs_ else 1
+            self.time_resolution_ = time_resolution(con, f"({union})") if self.runs_ else 1
             # Objects reused for days (a site's front page, a weekly hashtag) can push the estimate to hours,
-            # where co-action no longer means acting together: the estimate is capped, and says so.
+            # where co-action no longer means acting together: the estimate is capped, and says so. It is
+            # never finer than the times themselves (minute-resolution exports).
             self.window_estimate_ = estimate
-            self.window_ = min(estimate, MAX_AUTO_WINDOW_S)
+            self.window_ = max(min(estimate, MAX_AUTO_WINDOW_S), self.time_resolution_)
         else:
             self.window_ = float(self.window)
-        con.execute(f"DROP TABLE IF EXISTS {_EDGES}")
+        con.execute(f"CREATE OR REPLACE TABLE {_ROWS} ({pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE)")
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
             self._edges_of_kind(con, i, run)
@@ -214,6 +218,8 @@ class Coordination:
             raise OptionError("--alpha must be between 0 and 1")
         if self.min_weight < 1:
             raise OptionError("--min-weight must be at least 1")
+        if not 0 < self.near_text_threshold <= 1:
+            raise OptionError("--near-text-threshold must be in (0, 1]")
 
     def _edges_of_kind(self, con, i: int, run: KindRun) -> None:
         act, coact = f"unmask_work.act_{i}", f"unmask_work.coact_{i}"
@@ -237,61 +243,49 @@ class Coordination:
         else:
             pairs.create_coactions(con, act, self.window_, coact)
         run.coactions = con.execute(f"SELECT count(*) FROM {coact}").fetchall()[0][0]
+        if not self.null:
+            run.pairs = pairs.aggregate_edges(
+                con, coact, run.kind, self.episode_s, _ROWS, single=self.min_weight < 2, work=WORK
+            )
+            count = f"SELECT count(*) FROM {_ROWS} WHERE kind = ?"
+            [(run.edges,)] = con.execute(count, [run.kind]).fetchall()
+            return
+        kind_edges = f"{WORK}.kind_edges"
+        con.execute(f"CREATE OR REPLACE TABLE {kind_edges} ({pairs.EDGE_COLUMNS})")
         run.pairs = pairs.aggregate_edges(
-            con, coact, run.kind, self.episode_s, "unmask_work.kind_edges", repeated_only=self.null, work=WORK
+            con, coact, run.kind, self.episode_s, kind_edges, single=False, work=WORK
         )
-        if self.null:
-            for statement in null.surprise_statements(
-                act,
-                coact,
-                "unmask_work.kind_edges",
-                "unmask_work.surprise",
-                self.episode_s,
-                self.stratum_s,
-                WORK,
-            ):
-                con.execute(statement)
-            sides = con.sql(
-                "SELECT * FROM unmask_work.surprise ORDER BY account_a, account_b, side"
-            ).to_arrow_table()
-            thetas = range(len(null.THETAS))
-            g = (
-                np.column_stack([sides.column(f"g{i}").to_numpy() for i in thetas])
-                if sides.num_rows
-                else np.zeros((0, len(null.THETAS)))
-            )
-            p_side = null.chernoff_p_values(sides.column("t").to_numpy(), g)
-            scored = pa.table(
-                {
-                    "account_a": sides.column("account_a"),
-                    "account_b": sides.column("account_b"),
-                    "p": p_side,
-                    "expected": sides.column("expected"),
-                }
-            )
-            con.register("_unmask_sides", scored)
-            con.execute(
-                "CREATE OR REPLACE TABLE unmask_work.expected AS SELECT account_a, account_b, "
-                "max(p) AS p_null, max(expected) AS expected FROM _unmask_sides GROUP BY ALL"
-            )
-            con.unregister("_unmask_sides")
-            select = (
-                "SELECT e.*, x.expected, x.p_null FROM unmask_work.kind_edges e "
-                "LEFT JOIN unmask_work.expected x USING (account_a, account_b)"
-            )
-        else:
-            select = (
-                "SELECT e.*, NULL::DOUBLE AS expected, NULL::DOUBLE AS p_null FROM unmask_work.kind_edges e"
-            )
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = 'unmask_work' AND table_name = 'edges'"
-        ).fetchall()[0][0]
-        con.execute(f"INSERT INTO {_EDGES} {select}" if exists else f"CREATE TABLE {_EDGES} AS {select}")
-        run.edges = con.execute(f"SELECT count(*) FROM {_EDGES} WHERE kind = ?", [run.kind]).fetchall()[0][0]
-        con.execute("DROP TABLE IF EXISTS unmask_work.kind_edges")
-        con.execute("DROP TABLE IF EXISTS unmask_work.expected")
-        con.execute("DROP TABLE IF EXISTS unmask_work.surprise")
+        con.execute(f"DELETE FROM {kind_edges} WHERE episodes < 2")
+        for statement in null.surprise_statements(
+            act, coact, kind_edges, f"{WORK}.surprise", self.episode_s, self.stratum_s, WORK
+        ):
+            con.execute(statement)
+        sides = con.sql(f"SELECT * FROM {WORK}.surprise ORDER BY account_a, account_b, side").to_arrow_table()
+        thetas = range(len(null.THETAS))
+        g = (
+            np.column_stack([sides.column(f"g{i}").to_numpy() for i in thetas])
+            if sides.num_rows
+            else np.zeros((0, len(null.THETAS)))
+        )
+        p_side = null.chernoff_p_values(sides.column("t").to_numpy(), g)
+        scored = pa.table(
+            {
+                "account_a": sides.column("account_a"),
+                "account_b": sides.column("account_b"),
+                "p": p_side,
+                "expected": sides.column("expected"),
+            }
+        )
+        con.register("_unmask_sides", scored)
+        con.execute(
+            f"INSERT INTO {_ROWS} SELECT e.*, x.expected, x.p_null FROM {kind_edges} e LEFT JOIN "
+            "(SELECT account_a, account_b, max(p) AS p_null, max(expected) AS expected FROM _unmask_sides "
+            "GROUP BY ALL) x USING (account_a, account_b)"
+        )
+        con.unregister("_unmask_sides")
+        run.edges = con.execute(f"SELECT count(*) FROM {kind_edges}").fetchall()[0][0]
+        con.execute(f"DROP TABLE {kind_edges}")
+        con.execute(f"DROP TABLE {WORK}.surprise")
 
     def _evidence(self, con) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""
@@ -324,7 +318,7 @@ class Coordination:
         if self.null:
             m = sum(run.pairs for run in self.runs_)
             keys = con.sql(
-                f"SELECT kind, account_a, account_b, p_null FROM {_EDGES} WHERE episodes >= 2 "
+                f"SELECT kind, account_a, account_b, p_null FROM {_ROWS} WHERE episodes >= 2 "
                 f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL "
                 "ORDER BY kind, account_a, account_b"
             ).to_arrow_table()
@@ -342,19 +336,18 @@ class Coordination:
             )
             con.register("_unmask_pq", table)
             con.execute(
-                f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT e.*, "
+                f"CREATE OR REPLACE TABLE {_EDGES} AS SELECT e.*, "
                 f"coalesce(x.p_value, 1.0) AS p_value, coalesce(x.q_value, 1.0) AS q_value, "
                 f"coalesce(x.significant, false) AS significant "
-                f"FROM {_EDGES} e LEFT JOIN _unmask_pq x USING (kind, account_a, account_b)"
+                f"FROM {_ROWS} e LEFT JOIN _unmask_pq x USING (kind, account_a, account_b)"
             )
             con.unregister("_unmask_pq")
         else:
+            # Millions of edges without the null model: a view, not another copy.
             con.execute(
-                f"CREATE OR REPLACE TABLE unmask_work.edges_scored AS SELECT *, NULL::DOUBLE AS p_value, "
-                f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_EDGES}"
+                f"CREATE OR REPLACE VIEW {_EDGES} AS SELECT *, NULL::DOUBLE AS p_value, "
+                f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_ROWS}"
             )
-        con.execute(f"DROP TABLE {_EDGES}")
-        con.execute("ALTER TABLE unmask_work.edges_scored RENAME TO edges")
         counts = dict(
             con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
         )

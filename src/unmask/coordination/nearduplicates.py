@@ -111,25 +111,30 @@ def similar_docs(
     con.execute(
         f"""
         CREATE OR REPLACE TABLE unmask_work.post_tokens AS
-        SELECT account, t_ms, source_id, record_no,
-               list_sort(list_distinct(
-                   regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
-        FROM {posts}
-        WHERE shared_post_id IS NULL AND text IS NOT NULL
+        SELECT *, hash(tokens) AS doc_key FROM (
+            SELECT account, t_ms, source_id, record_no,
+                   list_sort(list_distinct(
+                       regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
+            FROM {posts}
+            WHERE shared_post_id IS NULL AND text IS NOT NULL
+        )
         """
     )
+    # Docs are keyed by a 64-bit hash of the word set: joining and grouping on lists of words runs out of
+    # memory on a million long posts. Two different word sets share a key with probability ~n²/2⁶⁵.
     con.execute(
         f"""
         CREATE OR REPLACE TABLE unmask_work.docs AS
-        SELECT row_number() OVER (ORDER BY tokens) - 1 AS doc_id, tokens
-        FROM (SELECT DISTINCT tokens FROM unmask_work.post_tokens WHERE len(tokens) >= {int(min_tokens)})
+        SELECT row_number() OVER (ORDER BY doc_key) - 1 AS doc_id, doc_key, tokens
+        FROM (SELECT doc_key, any_value(tokens) AS tokens FROM unmask_work.post_tokens
+              WHERE len(tokens) >= {int(min_tokens)} GROUP BY doc_key)
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TABLE unmask_work.post_docs AS
         SELECT p.account, p.t_ms, p.source_id, p.record_no, d.doc_id
-        FROM unmask_work.post_tokens p JOIN unmask_work.docs d USING (tokens)
+        FROM unmask_work.post_tokens p JOIN (SELECT doc_id, doc_key FROM unmask_work.docs) d USING (doc_key)
         """
     )
     con.execute("DROP TABLE unmask_work.post_tokens")

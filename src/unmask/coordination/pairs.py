@@ -62,6 +62,7 @@ EDGE_COLUMNS = (
     "account_a INTEGER, account_b INTEGER, kind VARCHAR, weight BIGINT, coactions BIGINT, episodes BIGINT, "
     "first_ms BIGINT, last_ms BIGINT"
 )
+EDGE_NAMES = ", ".join(c.split()[0] for c in EDGE_COLUMNS.split(", "))
 
 
 def aggregate_edges(
@@ -71,28 +72,29 @@ def aggregate_edges(
     episode_s: float,
     out: str,
     *,
-    repeated_only: bool,
+    single: bool,
     work: str = "unmask_work",
 ) -> int:
-    """Create ``out``: one edge per account pair — weight (distinct objects), co-actions, episodes, first
-    and last time. Returns how many pairs co-acted at all.
+    """Insert into ``out`` (columns :data:`EDGE_COLUMNS` first) one edge per account pair — weight (distinct
+    objects), co-actions, episodes, first and last time — and return how many pairs co-acted at all.
 
     ``episodes`` counts occasions — an object in one bin of ``episode_s`` seconds — on which the pair
     co-acted: a burst in which two accounts post many times on one object is one, a campaign repeated on
-    twenty days is twenty (see :mod:`unmask.coordination.null`). ``repeated_only`` keeps only the pairs with
-    two occasions or more, the only ones a null model can find significant.
+    twenty days is twenty (see :mod:`unmask.coordination.null`). Without ``single``, only pairs of weight or
+    episodes ≥ 2 are inserted: the only ones a null model can find significant.
 
     Most pairs co-act on one object only (a viral post's crowd is millions of pairs of one share), so one
     cheap aggregation over all pairs settles them — a pair whose smallest and largest object and episode
     agree has weight 1 and one episode — and only the others are counted exactly. Counting distinct objects
-    per pair over every co-action costs three times as much.
+    per pair over every co-action costs three times as much, and each extra copy of millions of edges
+    seconds: edges are written once.
     """
     e = max(round(episode_s * 1000), 1)
     ep = f"least(t_ms_a, t_ms_b) // {e}"
     repeated = f"min(oid) <> max(oid) OR min({ep}) <> max({ep})"
     exact = f"""
-        SELECT account_a, account_b, '{kind}' AS kind, count(*) AS weight, sum(n) AS coactions,
-               sum(episodes) AS episodes, min(first_ms) AS first_ms, max(last_ms) AS last_ms
+        INSERT INTO {out} ({EDGE_NAMES})
+        SELECT account_a, account_b, '{kind}', count(*), sum(n), sum(episodes), min(first_ms), max(last_ms)
         FROM (
             SELECT account_a, account_b, oid, count(*) AS n, count(DISTINCT {ep}) AS episodes,
                    min(least(t_ms_a, t_ms_b)) AS first_ms, max(greatest(t_ms_a, t_ms_b)) AS last_ms
@@ -101,35 +103,34 @@ def aggregate_edges(
         )
         GROUP BY account_a, account_b
     """
-    if repeated_only:
-        [(pairs,)] = con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT account_a, account_b FROM {coactions})"
-        ).fetchall()
+    if single:
+        # Repeated pairs get a placeholder (weight NULL), replaced by their exact row below.
         con.execute(
-            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {coactions} "
-            f"GROUP BY account_a, account_b HAVING {repeated}"
+            f"""INSERT INTO {out} ({EDGE_NAMES})
+                SELECT account_a, account_b, '{kind}', CASE WHEN {repeated} THEN NULL ELSE 1 END, count(*), 1,
+                       min(least(t_ms_a, t_ms_b)), max(greatest(t_ms_a, t_ms_b))
+                FROM {coactions} GROUP BY account_a, account_b"""
         )
-        con.execute(f"CREATE OR REPLACE TABLE {out} AS SELECT * FROM ({exact}) WHERE episodes >= 2")
+        [(pairs,)] = con.execute(f"SELECT count(*) FROM {out} WHERE kind = ?", [kind]).fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {out} "
+            "WHERE kind = ? AND weight IS NULL",
+            [kind],
+        )
+        con.execute(f"DELETE FROM {out} WHERE kind = ? AND weight IS NULL", [kind])
+        con.execute(exact)
     else:
         con.execute(
-            f"""CREATE OR REPLACE TABLE {work}.pairs AS
-                SELECT account_a, account_b, count(*) AS coactions, {repeated} AS repeated,
-                       min(least(t_ms_a, t_ms_b)) AS first_ms, max(greatest(t_ms_a, t_ms_b)) AS last_ms
-                FROM {coactions} GROUP BY account_a, account_b"""
+            f"CREATE OR REPLACE TABLE {work}.pairs AS SELECT account_a, account_b, {repeated} AS repeated "
+            f"FROM {coactions} GROUP BY account_a, account_b"
         )
         [(pairs,)] = con.execute(f"SELECT count(*) FROM {work}.pairs").fetchall()
         con.execute(
             f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {work}.pairs "
             "WHERE repeated"
         )
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {out} AS
-                SELECT account_a, account_b, '{kind}' AS kind, 1::BIGINT AS weight, coactions,
-                       1::BIGINT AS episodes, first_ms, last_ms
-                FROM {work}.pairs WHERE NOT repeated
-                UNION ALL {exact}"""
-        )
         con.execute(f"DROP TABLE {work}.pairs")
+        con.execute(exact)
     con.execute(f"DROP TABLE {work}.repeated")
     return pairs
 

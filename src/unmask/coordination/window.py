@@ -43,3 +43,15 @@ def estimate_window(con: duckdb.DuckDBPyConnection, actions: str, *, q: float = 
         {"q": q, "p": p},
     ).fetchall()
     return max(1, round(seconds or 0))
+
+
+def time_resolution(con: duckdb.DuckDBPyConnection, actions: str) -> int:
+    """The coarsest of 1 h, 1 min and 1 s that every time of ``actions`` (column t_ms) is a multiple of.
+
+    Some exports keep only the minute (the FiveThirtyEight IRA tweets): there, two posts 50 s apart may
+    carry the same time or times a minute apart, and a window under the resolution would hide the second.
+    """
+    [(hours, minutes)] = con.execute(
+        f"SELECT bool_and(t_ms % 3600000 = 0), bool_and(t_ms % 60000 = 0) FROM {actions}"
+    ).fetchall()
+    return 3600 if hours else 60 if minutes else 1
