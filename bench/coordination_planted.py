@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from peak import peak_rss_mib, reset_peak
 from unmask.case import Case
 from unmask.coordination import Coordination
 from unmask.ingest import import_files
@@ -52,13 +52,18 @@ def run(posts: int, seed: int, groups: int, params: dict[str, Any], control: boo
     generated = planted.generate_all(posts, seed, groups, control=control, **params)
     planted.write(workdir, generated, csv=True)
     table, truth, csv_path = generated.posts, generated.truth, workdir / "posts.csv"
+    del generated
     case_path = workdir / "case.duckdb"
     case_path.unlink(missing_ok=True)
     started = time.perf_counter()
+    reset_peak()
     with Case.open(case_path) as case:
         import_files(case, "posts-csv", [csv_path])
         imported = time.perf_counter() - started
+        import_peak = peak_rss_mib()
+        reset_peak()
         found = Coordination().fit(case)
+        detect_peak = peak_rss_mib()
         accounts = case.scalar("SELECT count(DISTINCT account_id) FROM posts")
     flagged = set(found.accounts_.column("account_id").to_pylist())
     truth_accounts = set(truth.column("account_id").to_pylist()) if truth.num_rows else set()
@@ -76,6 +81,10 @@ def run(posts: int, seed: int, groups: int, params: dict[str, Any], control: boo
         "networks": len(found.networks_),
         "import_s": round(imported, 1),
         "detect_s": found.seconds_["total"],
+        "kinds_s": found.seconds_["kinds"],
+        "import_peak_rss_mib": import_peak,
+        "detect_peak_rss_mib": detect_peak,
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
     }
 
 
@@ -114,7 +123,7 @@ def main() -> int:
                 "control_flagged_share": next(
                     (r["flagged_share"] for r in results if r["scenario"] == "control"), None
                 ),
-                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "detect_peak_rss_mib": max(r["detect_peak_rss_mib"] for r in results),
             }
         )
     )

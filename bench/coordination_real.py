@@ -25,7 +25,6 @@ that line as ``error``, with what was measured before it, and the exit status is
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import resource
 import sys
@@ -40,6 +39,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from peak import peak_rss_mib, reset_peak
 from unmask.case import Case
 from unmask.coordination import Coordination
 from unmask.ingest import import_files
@@ -233,26 +233,9 @@ def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _reset_peak() -> None:
-    """Reset the kernel's peak RSS of this process (Linux), so that each phase reports its own peak."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_rss_mib() -> float:
-    """Peak RSS since the last :func:`_reset_peak` (VmHWM); the whole run's peak where that is missing."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def _import(case: Case, fmt: str, path: Path) -> dict[str, Any]:
     _log(f"importing {path.name} ({fmt})")
-    _reset_peak()
+    reset_peak()
     started = time.perf_counter()
     [result] = import_files(case, fmt, [path])
     return {
@@ -262,14 +245,14 @@ def _import(case: Case, fmt: str, path: Path) -> dict[str, Any]:
         "quarantined": result.quarantined,
         "accounts": case.scalar("SELECT count(DISTINCT account_id) FROM posts"),
         "import_s": round(time.perf_counter() - started, 2),
-        "import_peak_rss_mib": _peak_rss_mib(),
+        "import_peak_rss_mib": peak_rss_mib(),
     }
 
 
 def _fit(case: Case, **params: Any) -> tuple[Coordination | None, dict[str, Any]]:
     """Fit and time; an engine failure is a result (None, and the error in the timing), not a crash."""
     _log(f"Coordination({', '.join(f'{k}={v!r}' for k, v in params.items())})")
-    _reset_peak()
+    reset_peak()
     started = time.perf_counter()
     try:
         found = Coordination(**params).fit(case)
@@ -277,12 +260,12 @@ def _fit(case: Case, **params: Any) -> tuple[Coordination | None, dict[str, Any]
         _log(f"failed: {exc!r}")
         return None, {
             "detect_s": round(time.perf_counter() - started, 2),
-            "detect_peak_rss_mib": _peak_rss_mib(),
+            "detect_peak_rss_mib": peak_rss_mib(),
             "error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
         }
     return found, {
         "detect_s": round(time.perf_counter() - started, 2),
-        "detect_peak_rss_mib": _peak_rss_mib(),
+        "detect_peak_rss_mib": peak_rss_mib(),
         "seconds": found.seconds_,
         "window_s": found.window_,
         "window_estimate_s": getattr(found, "window_estimate_", None),

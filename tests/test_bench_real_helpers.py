@@ -13,6 +13,7 @@ import pytest
 
 def _load() -> ModuleType:
     path = Path(__file__).resolve().parents[1] / "bench" / "coordination_real.py"
+    sys.path.insert(0, str(path.parent))  # its sibling module peak.py
     spec = importlib.util.spec_from_file_location("coordination_real", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     sys.modules["coordination_real"] = module

@@ -14,7 +14,7 @@ import pytest
 from unmask.case import Case
 from unmask.coordination import Coordination, network_findings, write_outputs
 from unmask.coordination.actions import parse_kinds
-from unmask.coordination.nearduplicates import plausible_pairs
+from unmask.coordination.nearduplicates import lsh_bands, plausible_pairs
 from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
 from unmask.coordination.window import estimate_window, time_resolution
 from unmask.errors import OptionError
@@ -280,6 +280,14 @@ def test_plausible_pairs_drop_only_hopeless_candidates() -> None:
     a, b = np.array([0, 0, 0]), np.array([1, 2, 3])
     # Pair (0, 3) cannot reach 0.6: 10 words against 30.
     assert plausible_pairs(sig, sizes, a, b, 0.6).tolist() == [True, False, False]
+
+
+def test_lsh_bands_follow_the_threshold() -> None:
+    assert lsh_bands(0.8, 64) == (12, 5) and lsh_bands(0.6, 64) == (16, 4)
+    assert lsh_bands(0.7, 64) == (16, 4)  # the floor: 0.988 at exactly 0.7
+    for t in (0.75, 0.8, 0.9, 0.95):
+        bands, rows = lsh_bands(t, 64)
+        assert bands * rows <= 64 and 1 - (1 - t**rows) ** bands >= 0.99
 
 
 # -- outputs ----------------------------------------------------------------------------------------------

@@ -36,8 +36,16 @@ def _kind(name: str, description: str, obj: str, where: str, source: str = "{pos
     return Kind(name, description, f"SELECT {_COLUMNS.format(object=obj)} FROM {source} WHERE {where}")
 
 
-# A normalised text as the coordination-network-toolkit compares them.
-NORMALISED_TEXT = "trim(regexp_replace(regexp_replace(lower(text), '@\\S*', '', 'g'), '\\s+', ' ', 'g'))"
+# A normalised text as the coordination-network-toolkit compares them. The regular expressions run only on
+# texts they can change (a mention, or white space other than single spaces): three times faster.
+_NEEDS_REGEX = " OR ".join(
+    ["contains(text, '@')", "contains(text, '  ')", *(f"contains(text, chr({c}))" for c in (9, 10, 12, 13))]
+)
+NORMALISED_TEXT = (
+    f"trim(CASE WHEN {_NEEDS_REGEX} "
+    "THEN regexp_replace(regexp_replace(lower(text), '@\\S*', '', 'g'), '\\s+', ' ', 'g') "
+    "ELSE lower(text) END)"
+)
 
 KINDS: dict[str, Kind] = {
     k.name: k
