@@ -43,7 +43,7 @@ def write(tmp_path: Path):
 
 def case_contents(case: Case) -> dict[str, list]:
     """Every row of every case table, for asserting that something changed nothing."""
-    tables = ("sources", "quarantine", "accounts", "posts", "findings", "evidence")
+    tables = ("sources", "quarantine", "accounts", "posts", "documents", "findings", "evidence")
     return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 

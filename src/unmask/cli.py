@@ -113,13 +113,25 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: progress.advance(task, n)
 
 
+def _size(path: Path) -> int:
+    """Bytes to read: a file's size, or the sum over a folder's files (for the progress bar)."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.is_file() else 0
+
+
 @app.command("import")
 def import_(
     format: Annotated[
         str,
-        typer.Argument(help="posts-csv, twitter-io, fivethirtyeight-ira, x-api-v2, telegram or coortweet."),
+        typer.Argument(
+            help="posts-csv, twitter-io, fivethirtyeight-ira, x-api-v2, telegram, coortweet or articles."
+        ),
     ],
-    files: Annotated[list[Path], typer.Argument(help="The files to import.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="The files to import (articles: a folder too).", show_default=False),
+    ],
     case: CaseOption = Path(DEFAULT_CASE),
     timezone: Annotated[str, typer.Option(help="Zone of timestamps written without one.")] = "UTC",
     map_: Annotated[
@@ -133,7 +145,7 @@ def import_(
 
     with _user_errors():
         mapping = parse_mapping(map_ or [])
-        total = sum(f.stat().st_size for f in files if f.is_file())
+        total = sum(_size(f) for f in files)
         with Case.open(case) as c, _progress(total, f"importing {format}") as advance:
             results = import_files(c, format, files, timezone=timezone, mapping=mapping, on_bytes=advance)
     if as_json:
@@ -143,10 +155,10 @@ def import_(
         if r.skipped:
             out.print(f"{escape(r.path)}: {escape(r.notes[0])}")
             continue
+        accounts = f", {r.accounts_added:,} new accounts" if r.kind == "posts" else ""
         out.print(
-            f"{escape(r.path)} ({r.format}, source {r.source_id}): [bold]{r.loaded:,}[/] posts loaded, "
-            f"[bold]{r.quarantined:,}[/] quarantined, {r.accounts_added:,} new accounts "
-            f"in {r.seconds:.1f} s"
+            f"{escape(r.path)} ({r.format}, source {r.source_id}): [bold]{r.loaded:,}[/] {r.kind} loaded, "
+            f"[bold]{r.quarantined:,}[/] quarantined{accounts} in {r.seconds:.1f} s"
         )
         for reason, n in r.reasons.items():
             out.print(f"  quarantined {n:,}: {escape(reason)}")
@@ -176,6 +188,11 @@ def info(
     )
     if data["first_post"]:
         out.print(f"posts from {data['first_post']:%Y-%m-%d %H:%M} to {data['last_post']:%Y-%m-%d %H:%M} UTC")
+    if data["documents"]:
+        dated = ""
+        if data["first_document"]:
+            dated = f", published {data['first_document']:%Y-%m-%d} to {data['last_document']:%Y-%m-%d}"
+        out.print(f"{data['documents']:,} documents by {data['bylines']:,} bylines{dated}")
     out.print(
         _table(
             "Sources",

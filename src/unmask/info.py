@@ -1,4 +1,5 @@
-"""What a case holds: sources, row and quarantine counts by reason, time range, most active accounts."""
+"""What a case holds: sources, row and quarantine counts by reason, time range, most active accounts,
+documents and bylines."""
 
 from __future__ import annotations
 
@@ -34,10 +35,17 @@ def case_info(case: Case, *, top: int = 10) -> dict[str, Any]:
         " GROUP BY p.platform, p.account_id ORDER BY posts DESC, p.account_id LIMIT ?",
         [top],
     )
+    documents = {"documents": 0, "bylines": 0, "first_document": None, "last_document": None}
+    if case.schema_version() >= 2:  # a case from before documents, opened read-only, has none
+        documents = case.query(
+            "SELECT count(*) AS documents, count(DISTINCT byline) AS bylines,"
+            " min(published_at) AS first_document, max(published_at) AS last_document FROM documents"
+        )[0]
     return {
         "case": case.path,
         "schema_version": case.schema_version(),
         **totals,
+        **documents,
         "platforms": platforms,
         "sources": sources,
         "quarantine_reasons": reasons,

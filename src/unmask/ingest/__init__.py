@@ -11,7 +11,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -22,16 +21,17 @@ import duckdb
 
 from unmask.case import Case
 from unmask.errors import FormatError, OptionError
-from unmask.ingest.base import PostReader
+from unmask.ingest.articles import ArticlesReader
+from unmask.ingest.base import Reader
 from unmask.ingest.coortweet import CoorTweetReader
 from unmask.ingest.fivethirtyeight import FiveThirtyEightReader
 from unmask.ingest.posts_csv import PostsCsvReader
-from unmask.ingest.stage import Stage, finalise
+from unmask.ingest.stage import Stage
 from unmask.ingest.telegram import TelegramReader
 from unmask.ingest.twitter_io import TwitterIOReader
 from unmask.ingest.x_api_v2 import XApiV2Reader
 
-READERS: dict[str, type[PostReader]] = {
+READERS: dict[str, type[Reader]] = {
     r.name: r
     for r in (
         PostsCsvReader,
@@ -40,18 +40,20 @@ READERS: dict[str, type[PostReader]] = {
         XApiV2Reader,
         TelegramReader,
         CoorTweetReader,
+        ArticlesReader,
     )
 }
 
 
 @dataclass
 class ImportResult:
-    """What importing one file did."""
+    """What importing one file (or folder) did."""
 
     path: str
     format: str
     sha256: str
     source_id: int
+    kind: str = "posts"  # what the loaded records are: posts, or documents
     skipped: bool = False  # the same bytes were imported before: nothing changed
     loaded: int = 0
     quarantined: int = 0
@@ -60,17 +62,6 @@ class ImportResult:
     naive_timestamps: int = 0
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise FormatError(path, f"cannot read the file: {exc.strerror or exc}") from None
-    return digest.hexdigest()
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -102,7 +93,8 @@ def import_files(
 ) -> list[ImportResult]:
     """Import ``paths`` as ``format`` in one transaction: all of them, or nothing if any cannot be read.
 
-    Re-importing a file already in the case (same sha256) changes nothing and is reported as skipped.
+    Re-importing a file already in the case (same sha256) changes nothing and is reported as skipped. A
+    path may be a folder where the format reads folders (``articles``).
     """
     try:
         reader_cls = READERS[format]
@@ -118,7 +110,7 @@ def import_files(
 
 def _import_one(
     con: duckdb.DuckDBPyConnection,
-    reader_cls: type[PostReader],
+    reader_cls: type[Reader],
     path: Path,
     given: str,
     timezone: str,
@@ -126,9 +118,12 @@ def _import_one(
     on_bytes: Callable[[int], None],
 ) -> ImportResult:
     started = time.perf_counter()
-    if not path.is_file():
+    if path.is_dir():
+        if not reader_cls.reads_folders:
+            raise FormatError(given, f"a folder: {reader_cls.name} reads files")
+    elif not path.is_file():
         raise FormatError(given, "no such file")
-    sha = file_sha256(path)
+    sha = reader_cls.fingerprint(path)
     previous = con.execute("SELECT source_id, format FROM sources WHERE sha256 = ?", [sha]).fetchall()
     if previous:
         on_bytes(path.stat().st_size)
@@ -138,6 +133,7 @@ def _import_one(
             reader_cls.name,
             sha,
             source_id,
+            kind=reader_cls.loads,
             skipped=True,
             notes=[f"already imported as source {source_id} ({fmt}): nothing changed"],
         )
@@ -147,13 +143,13 @@ def _import_one(
         [given, sha, reader_cls.name, json.dumps(options)],
     ).fetchall()
     reader = reader_cls(mapping=mapping)
-    stage = Stage(con, on_bytes=on_bytes)
+    stage = Stage(con, on_bytes=on_bytes, schema=reader.stage_schema)
     stage.create()
     reader.stage(path, stage)
     stage.flush()
-    done = finalise(con, source_id, timezone)
+    done = reader.finalise(con, source_id, timezone)
     stage.drop()
-    notes = list(reader.notes)
+    notes = [*reader.notes, *done.notes]
     if done.naive_timestamps:
         notes.append(f"{done.naive_timestamps} timestamps had no time zone: read as {timezone} (--timezone)")
     con.execute(
@@ -165,6 +161,7 @@ def _import_one(
         reader_cls.name,
         sha,
         source_id,
+        kind=reader_cls.loads,
         loaded=done.loaded,
         quarantined=done.quarantined,
         reasons=done.reasons,

@@ -1,17 +1,37 @@
-"""What a post reader is: a class that stages each record of one file (see :mod:`unmask.ingest.stage`)."""
+"""What a reader is: a class that stages each record of one file (see :mod:`unmask.ingest.stage`).
+
+Post readers stage into ``STAGE_SCHEMA`` and are finalised into posts and accounts; the ``articles`` reader
+stages into ``DOCUMENT_STAGE_SCHEMA`` and is finalised into documents (:mod:`unmask.ingest.document_stage`).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from unmask.ingest.stage import Stage
+import duckdb
+import pyarrow as pa
+
+from unmask.errors import FormatError
+from unmask.ingest.stage import STAGE_SCHEMA, Loaded, Stage, finalise
 from unmask.ingest.textfile import Record
 
 
-class PostReader:
-    """Base of the readers of post exports.
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise FormatError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+class Reader:
+    """Base of every format reader.
 
     Parameters
     ----------
@@ -19,22 +39,34 @@ class PostReader:
         ``{our_column: their_column}`` renames, for exports whose columns are named otherwise (``--map``).
 
     A reader appends what it assumed to ``notes`` (shown by the import and kept in ``sources.notes``).
+    ``loads`` names what its records become (``posts``, ``documents``); ``stage_schema`` is its staging
+    contract and :meth:`finalise` the set-based step that moves staged rows into the case.
     """
 
     name: ClassVar[str]
-    platform: ClassVar[str]
     summary: ClassVar[str]
+    loads: ClassVar[str]
+    stage_schema: ClassVar[pa.Schema]
+    reads_folders: ClassVar[bool] = False  # a folder may be given instead of a file
 
     def __init__(self, *, mapping: dict[str, str] | None = None):
         self.mapping = dict(mapping or {})
         self.notes: list[str] = []
 
+    @classmethod
+    def fingerprint(cls, path: Path) -> str:
+        """The sha256 that identifies the input: a file's bytes (a reader of folders says what else)."""
+        return file_sha256(path)
+
     def stage(self, path: Path, stage: Stage) -> None:
+        raise NotImplementedError
+
+    def finalise(self, con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
         raise NotImplementedError
 
     def new_row(self, record_no: int, line_no: int | None, raw: str | None, error: str | None = None) -> dict:
         """The staged row of one record before its fields are read: provenance, raw text, any error."""
-        row: dict = {"record_no": record_no, "line_no": line_no, "raw": raw, "platform": self.platform}
+        row: dict = {"record_no": record_no, "line_no": line_no, "raw": raw}
         if error:
             row["error"] = error
         return row
@@ -52,6 +84,22 @@ class PostReader:
             if rec.fields is not None and not rec.error:
                 row.update(read_fields(rec.fields))
             stage.append(row)
+
+
+class PostReader(Reader):
+    """Base of the readers of post exports: records become ``posts`` and ``accounts`` of ``platform``."""
+
+    platform: ClassVar[str]
+    loads = "posts"
+    stage_schema = STAGE_SCHEMA
+
+    def finalise(self, con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
+        return finalise(con, source_id, timezone)
+
+    def new_row(self, record_no: int, line_no: int | None, raw: str | None, error: str | None = None) -> dict:
+        row = super().new_row(record_no, line_no, raw, error)
+        row["platform"] = self.platform
+        return row
 
 
 def split_list(value: str | None) -> list[str] | None:

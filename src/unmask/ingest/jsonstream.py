@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from unmask.errors import FormatError
-from unmask.ingest.base import PostReader
+from unmask.ingest.base import Reader
 
 T = TypeVar("T")
 
@@ -445,7 +445,7 @@ def json_str(value: object, field: str) -> str | None:
 
 
 def item_row(
-    reader: PostReader, record_no: int, item: JsonItem, what: str, read: Callable[[dict, dict], None]
+    reader: Reader, record_no: int, item: JsonItem, what: str, read: Callable[[dict, dict], None]
 ) -> dict:
     """The staged row of one JSON record: its error, or what ``read(value, row)`` fills in.
 

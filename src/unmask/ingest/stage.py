@@ -59,18 +59,20 @@ _SQL_TYPES = {
 class Stage:
     """The staging table of one import, inside the import's transaction.
 
-    Readers call :meth:`append` with plain dicts (keys from ``STAGE_SCHEMA``; missing keys are NULL), or
-    :meth:`insert_select` with SQL that yields staging columns by name, for formats DuckDB reads itself.
+    Readers call :meth:`append` with plain dicts (keys from ``schema``, ``STAGE_SCHEMA`` for posts; missing
+    keys are NULL), or :meth:`insert_select` with SQL that yields staging columns by name, for formats DuckDB
+    reads itself.
     """
 
     con: duckdb.DuckDBPyConnection
     on_bytes: Callable[[int], None] = lambda n: None
     batch_size: int = 20_000
+    schema: pa.Schema = STAGE_SCHEMA  # the reader's staging columns (documents have their own)
     _rows: list[dict] = field(default_factory=list)
     records: int = 0
 
     def create(self) -> None:
-        columns = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in STAGE_SCHEMA)
+        columns = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in self.schema)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE_TABLE} ({columns})")
 
     def append(self, row: dict) -> None:
@@ -82,7 +84,7 @@ class Stage:
     def flush(self) -> None:
         if not self._rows:
             return
-        batch = pa.Table.from_pylist(self._rows, schema=STAGE_SCHEMA)
+        batch = pa.Table.from_pylist(self._rows, schema=self.schema)
         self._rows = []
         self.con.register("_unmask_batch", batch)
         try:
@@ -109,6 +111,7 @@ class Loaded:
     naive_timestamps: int
     reasons: dict[str, int]
     accounts_added: int
+    notes: tuple[str, ...] = ()  # what the step noticed, for the import's notes
 
 
 # Timestamps without a zone are read in the import's zone; these are tried, in order, after ISO 8601.
@@ -128,6 +131,8 @@ _HAS_ZONE = r"(Z|[+-]\d\d(:?\d\d)?|\s(UTC|GMT))$"
 REASON_KIND = r"(:| \"| \().*$"
 _EPOCH = r"^-?\d{9,13}(\.\d+)?$"
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}"
+# A date alone: its "-05" is a day, not a zone offset. It is midnight in the import's zone.
+_DATE_ONLY = r"^\d{4}-\d{1,2}-\d{1,2}$"
 _UTC_WORD = r"\s(UTC|GMT)$"
 
 
@@ -135,27 +140,49 @@ def _sql_list(values: Sequence[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
-    """Move the staged records into ``posts``/``accounts`` or ``quarantine``; return the counts."""
-    created = f"""
+def timestamp_sql(raw: str, parsed: str | None = None) -> str:
+    """SQL for the UTC time of the column ``raw`` (a timestamp as written), NULL where it cannot be read.
+
+    ``parsed`` names a column holding a time the reader already has, which wins. Epoch seconds or
+    milliseconds, ISO 8601 with a zone and ``ZONED_FORMATS`` are read as written; anything else is read in
+    the zone bound to the query parameter ``$tz``, trying ISO 8601 and then ``NAIVE_FORMATS``.
+    """
+    r = f"trim({raw})"
+    given = f"WHEN {parsed} IS NOT NULL THEN {parsed}" if parsed else ""
+    return f"""
         CASE
-            WHEN created_ts IS NOT NULL THEN created_ts
-            WHEN created_raw IS NULL OR trim(created_raw) = '' THEN NULL
-            WHEN regexp_matches(trim(created_raw), '{_EPOCH}') THEN
-                CASE WHEN abs(trim(created_raw)::DOUBLE) >= 1e11
-                     THEN to_timestamp(trim(created_raw)::DOUBLE / 1000)
-                     ELSE to_timestamp(trim(created_raw)::DOUBLE) END
-            WHEN regexp_matches(trim(created_raw), '{_HAS_ZONE}') THEN coalesce(
-                CASE WHEN regexp_matches(trim(created_raw), '{_ISO_DATE}')
-                     THEN try_cast(regexp_replace(trim(created_raw), '{_UTC_WORD}', '+00:00') AS TIMESTAMPTZ)
+            {given}
+            WHEN {raw} IS NULL OR {r} = '' THEN NULL
+            WHEN regexp_matches({r}, '{_EPOCH}') THEN
+                CASE WHEN abs({r}::DOUBLE) >= 1e11
+                     THEN to_timestamp({r}::DOUBLE / 1000)
+                     ELSE to_timestamp({r}::DOUBLE) END
+            WHEN regexp_matches({r}, '{_HAS_ZONE}') AND NOT regexp_matches({r}, '{_DATE_ONLY}') THEN coalesce(
+                CASE WHEN regexp_matches({r}, '{_ISO_DATE}')
+                     THEN try_cast(regexp_replace({r}, '{_UTC_WORD}', '+00:00') AS TIMESTAMPTZ)
                 END,
-                try_strptime(trim(created_raw), {_sql_list(ZONED_FORMATS)})::TIMESTAMPTZ)
+                try_strptime({r}, {_sql_list(ZONED_FORMATS)})::TIMESTAMPTZ)
             ELSE timezone($tz, coalesce(
                 -- DuckDB's cast reads "10/1/17" as the year 10, so only ISO dates go through it.
-                CASE WHEN regexp_matches(trim(created_raw), '{_ISO_DATE}')
-                     THEN try_cast(trim(created_raw) AS TIMESTAMP) END,
-                try_strptime(trim(created_raw), {_sql_list(NAIVE_FORMATS)})))
+                CASE WHEN regexp_matches({r}, '{_ISO_DATE}')
+                     THEN try_cast({r} AS TIMESTAMP) END,
+                try_strptime({r}, {_sql_list(NAIVE_FORMATS)})))
         END"""
+
+
+def naive_sql(raw: str, parsed: str | None = None) -> str:
+    """SQL: whether :func:`timestamp_sql` read the column ``raw`` in the import's zone (none was written)."""
+    given = f"{parsed} IS NULL AND " if parsed else ""
+    r = f"trim({raw})"
+    return (
+        f"{given}{raw} IS NOT NULL AND NOT regexp_matches({r}, '{_EPOCH}')"
+        f" AND (NOT regexp_matches({r}, '{_HAS_ZONE}') OR regexp_matches({r}, '{_DATE_ONLY}'))"
+    )
+
+
+def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
+    """Move the staged records into ``posts``/``accounts`` or ``quarantine``; return the counts."""
+    created = timestamp_sql("created_raw", "created_ts")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _unmask_norm AS
@@ -165,9 +192,7 @@ def finalise(con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> L
                    nullif(trim(post_id), '') AS pid,
                    nullif(trim(account_id), '') AS aid,
                    {created} AS ts,
-                   created_ts IS NULL AND created_raw IS NOT NULL
-                       AND NOT regexp_matches(trim(created_raw), '{_EPOCH}')
-                       AND NOT regexp_matches(trim(created_raw), '{_HAS_ZONE}') AS naive
+                   {naive_sql("created_raw", "created_ts")} AS naive
             FROM {STAGE_TABLE}
         ),
         checked AS (

@@ -151,7 +151,8 @@ def csv_records(
             pending = Record(record_no, start, raw, fields, error)
         if pending is not None:
             if pending.record_no > 0 and _cut_off(pending, expected_fields):
-                pending.error = "truncated record: the file ends inside it (" + (pending.error or "") + ")"
+                cause = pending.error or "an open quoted field"
+                pending.error = "truncated record: the file ends inside it (" + cause + ")"
             yield pending
     finally:
         feed.close()
@@ -160,7 +161,8 @@ def csv_records(
 def _cut_off(rec: Record, expected_fields: int | None) -> bool:
     """Whether the last record of a file looks cut off: open quotes, no line end, or too few fields."""
     if rec.error is None:
-        return False
+        # The right field count, but the file ends inside a quoted field (the csv reader closes it).
+        return rec.raw.count('"') % 2 == 1 and not rec.raw.endswith(("\n", "\r"))
     too_few = rec.fields is not None and expected_fields is not None and len(rec.fields) < expected_fields
     return too_few or rec.raw.count('"') % 2 == 1 or not rec.raw.endswith(("\n", "\r"))
 

@@ -55,6 +55,14 @@ CREATE OR REPLACE TEMP MACRO unmask_distinct_ordered(l) AS
 CREATE OR REPLACE TEMP MACRO unmask_text_object(t) AS
     'text:' || md5(lower(trim(regexp_replace(t, '\s+', ' ', 'g'))));
 
+-- Runs of white space (no-break spaces too) as one space, trimmed: how bylines are stored and matched.
+CREATE OR REPLACE TEMP MACRO unmask_collapse_space(t) AS
+    trim(regexp_replace(t, '[\s\p{Z}]+', ' ', 'g'));
+
+-- What makes two documents' texts the same: NFC, lower case, white space collapsed, as sha256.
+CREATE OR REPLACE TEMP MACRO unmask_text_sha256(t) AS
+    sha256(lower(unmask_collapse_space(nfc_normalize(t))));
+
 -- What makes two links the same for coordination: host and path, whatever the scheme, a trailing slash
 -- or share markers a client appends (ref, s, si, share, source), after canonicalisation.
 CREATE OR REPLACE TEMP MACRO unmask_link_key(u) AS
