@@ -12,6 +12,7 @@ the same organic crowd without any group. Prints one JSON line per scenario and 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import sys
@@ -51,8 +52,11 @@ def run(posts: int, seed: int, groups: int, params: dict[str, Any], control: boo
     planted = _planted_module()
     generated = planted.generate_all(posts, seed, groups, control=control, **params)
     planted.write(workdir, generated, csv=True)
-    table, truth, csv_path = generated.posts, generated.truth, workdir / "posts.csv"
-    del generated
+    csv_path = workdir / "posts.csv"
+    n_posts = generated.posts.num_rows
+    truth_accounts = set(generated.truth.column("account_id").to_pylist())
+    del generated  # so that the peaks below are the import's and the detector's, not the generator's
+    gc.collect()
     case_path = workdir / "case.duckdb"
     case_path.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -66,10 +70,9 @@ def run(posts: int, seed: int, groups: int, params: dict[str, Any], control: boo
         detect_peak = peak_rss_mib()
         accounts = case.scalar("SELECT count(DISTINCT account_id) FROM posts")
     flagged = set(found.accounts_.column("account_id").to_pylist())
-    truth_accounts = set(truth.column("account_id").to_pylist()) if truth.num_rows else set()
     tp = len(flagged & truth_accounts)
     return {
-        "posts": table.num_rows,
+        "posts": n_posts,
         "accounts": accounts,
         "planted_accounts": len(truth_accounts),
         "flagged": len(flagged),

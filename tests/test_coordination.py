@@ -62,6 +62,11 @@ HAND = [
     ("h1", "ann", at(3000), "x", "", "", "", "one two"),
     ("h2", "bob", at(3005), "y", "", "", "", "one two"),
     ("h3", "cat", at(3010), "z", "", "", "", "two one"),
+    ("p1", "ann", at(4000), "agree", "", "o1", "", ""),
+    ("p2", "cat", at(4020), "agree!", "", "o1", "", ""),
+    ("p3", "dan", at(4100), "no", "", "o1", "", ""),  # 80 s after cat: outside
+    ("m1", "dan", at(5000), "hey @Zed look", "", "", "", ""),
+    ("m2", "bob", at(5030), "@zed hi", "", "", "", ""),  # mentions are case-insensitive
 ]
 
 
@@ -86,6 +91,8 @@ def test_hand_checked_edges(case: Case, tmp_path: Path) -> None:
         ("bob", "cat", "hashtag", 2),
     }
     assert raw_edges(case, "hashtag_set", 10) == {("ann", "bob", "hashtag_set", 1)}  # order matters
+    assert raw_edges(case, "reply", 60) == {("ann", "cat", "reply", 1)}
+    assert raw_edges(case, "mention", 60) == {("bob", "dan", "mention", 1)}
 
 
 def test_window_zero_is_the_same_second(case: Case, tmp_path: Path) -> None:

@@ -328,7 +328,7 @@ def coordination(
         _table(
             "Kinds",
             [dataclasses.asdict(r) for r in found.runs_],
-            ["kind", "actions", "coactions", "edges", "significant", "capped_objects", "seconds"],
+            ["kind", "actions", "coactions", "pairs", "edges", "significant", "capped_objects", "seconds"],
         )
     )
     rows = [
