@@ -14,7 +14,7 @@ import pytest
 from unmask.case import Case
 from unmask.coordination import Coordination, network_findings, write_outputs
 from unmask.coordination.actions import parse_kinds
-from unmask.coordination.nearduplicates import lsh_bands, plausible_pairs
+from unmask.coordination.nearduplicates import lsh_bands, plausible_pairs, similar_docs
 from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
 from unmask.coordination.window import estimate_window, time_resolution
 from unmask.errors import OptionError
@@ -182,6 +182,34 @@ def test_near_text_finds_edited_copies(case: Case, tmp_path: Path) -> None:
     )
     edges = raw_edges(case, "near_text", 60, near_text_threshold=0.8)
     assert edges == {("ann", "bob", "near_text", 1)}
+
+
+def test_near_text_links_are_not_words(case: Case, tmp_path: Path) -> None:
+    # As words, {https, t, co, abc1} and {https, t, co, xyz9} have Jaccard 0.6.
+    rows = [
+        ("a", "ann", at(0), "https://t.co/abc1", "", "", "", ""),
+        ("b", "bob", at(5), "https://t.co/xyz9", "", "", "", ""),
+        ("c", "cat", at(9), "www.site.example/abc1 hello", "", "", "", ""),
+        ("d", "dan", at(12), "hello", "", "", "", ""),
+    ]
+    load(case, tmp_path, rows)
+    assert raw_edges(case, "near_text", 60) == {("cat", "dan", "near_text", 1)}
+
+
+def test_near_text_bounds_oversized_buckets(case: Case, tmp_path: Path) -> None:
+    base = "one two three four five six seven eight nine ten"
+    rows = [(f"p{i}", f"acct{i}", at(i), f"{base} extra{i}", "", "", "", "") for i in range(6)]
+    load(case, tmp_path, rows)
+    with case.scratch("unmask_work"):
+        from unmask.coordination.detector import _POSTS, _posts_view
+
+        _posts_view(case)
+        docs, similar, _ = similar_docs(case.con, _POSTS, threshold=0.6, min_tokens=1)
+        assert (docs, similar) == (6, 15)
+        docs, similar, (buckets, in_them) = similar_docs(
+            case.con, _POSTS, threshold=0.6, min_tokens=1, max_bucket=1
+        )
+        assert similar == 0 and buckets > 0 and in_them >= 2 * buckets
 
 
 # -- the null model ---------------------------------------------------------------------------------------

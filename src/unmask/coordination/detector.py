@@ -155,12 +155,14 @@ class Coordination:
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
             if run.kind == actions.NEAR_TEXT:
-                self.near_text_docs_, self.near_text_pairs_ = nearduplicates.similar_docs(
-                    con,
-                    _POSTS,
-                    threshold=self.near_text_threshold,
-                    min_tokens=self.near_text_min_tokens,
-                    seed=self.seed,
+                self.near_text_docs_, self.near_text_pairs_, self.near_text_oversized_ = (
+                    nearduplicates.similar_docs(
+                        con,
+                        _POSTS,
+                        threshold=self.near_text_threshold,
+                        min_tokens=self.near_text_min_tokens,
+                        seed=self.seed,
+                    )
                 )
                 sql = nearduplicates.near_text_actions_sql()
             else:

@@ -24,6 +24,12 @@ from unmask.coordination.pairs import side_columns
 _MASK32 = np.uint64(0xFFFFFFFF)
 _BATCH = 1 << 20  # candidate pairs per batch: bounds memory whatever the number of candidates
 ESTIMATE_MARGIN = 0.2
+# A band bucket holding more word sets than this is not paired (its sets still meet in their other bands).
+MAX_BUCKET = 5000
+# Words are what is left once links are taken out: a link is the ``link`` kind's object, and its pieces
+# (``https``, ``t``, ``co``, a short code) made unrelated short posts look alike — on the IRA tweets, 324M
+# candidate pairs instead of 7.7M, in buckets of up to 12,608 posts.
+WORDS_TEXT = f"regexp_replace({NORMALISED_TEXT}, '(https?://|www\\.)\\S*', ' ', 'g')"
 
 
 def minhash_signatures(
@@ -120,9 +126,11 @@ def similar_docs(
     min_tokens: int,
     num_perm: int = 64,
     seed: int = 0,
-) -> tuple[int, int]:
+    max_bucket: int = MAX_BUCKET,
+) -> tuple[int, int, tuple[int, int]]:
     """Create ``unmask_work.docs`` (doc_id, tokens), ``unmask_work.post_docs`` (post → doc) and
-    ``unmask_work.similar`` (doc_a < doc_b, jaccard ≥ threshold). Returns (docs, similar pairs)."""
+    ``unmask_work.similar`` (doc_a < doc_b, jaccard ≥ threshold). Returns (docs, similar pairs, (band
+    buckets set aside for holding more than ``max_bucket`` word sets, word sets in them))."""
     bands, rows = lsh_bands(threshold, num_perm)
     con.execute(
         f"""
@@ -130,7 +138,7 @@ def similar_docs(
         SELECT *, hash(tokens) AS doc_key FROM (
             SELECT account, t_ms, source_id, record_no,
                    list_sort(list_distinct(
-                       regexp_extract_all({NORMALISED_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
+                       regexp_extract_all({WORDS_TEXT}, '[\\p{{L}}\\p{{N}}_]+'))) AS tokens
             FROM {posts}
             WHERE shared_post_id IS NULL AND text IS NOT NULL
         )
@@ -158,7 +166,7 @@ def similar_docs(
     con.execute("CREATE OR REPLACE TABLE unmask_work.similar (doc_a BIGINT, doc_b BIGINT, jaccard DOUBLE)")
     if n_docs < 2:
         _clusters(con, n_docs)
-        return n_docs, 0
+        return n_docs, 0, (0, 0)
     con.execute(
         "CREATE OR REPLACE TABLE unmask_work.doc_tokens AS "
         "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs)"
@@ -184,10 +192,16 @@ def similar_docs(
     del keys
     con.register("_unmask_bands", table)
     try:
+        # A bucket of thousands of word sets would alone yield millions of candidates: bounded, and counted.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _unmask_oversized AS SELECT band, key, count(*) AS n "
+            f"FROM _unmask_bands GROUP BY band, key HAVING count(*) > {int(max_bucket)}"
+        )
+        oversized = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM _unmask_oversized").fetchall()[0]
         reader = con.sql(
+            "WITH b AS (SELECT * FROM _unmask_bands ANTI JOIN _unmask_oversized USING (band, key)) "
             "SELECT DISTINCT x.doc_id AS doc_a, y.doc_id AS doc_b "
-            "FROM _unmask_bands x JOIN _unmask_bands y ON x.band = y.band AND x.key = y.key "
-            "WHERE x.doc_id < y.doc_id"
+            "FROM b x JOIN b y ON x.band = y.band AND x.key = y.key WHERE x.doc_id < y.doc_id"
         ).to_arrow_reader(_BATCH)
         plausible = []
         for batch in reader:
@@ -198,6 +212,7 @@ def similar_docs(
         reader.close()
     finally:
         con.unregister("_unmask_bands")
+        con.execute("DROP TABLE IF EXISTS _unmask_oversized")
     del signatures
     candidates = (
         pa.concat_tables(plausible)
@@ -227,7 +242,7 @@ def similar_docs(
         con.unregister("_unmask_candidates")
     pairs = con.execute("SELECT count(*) FROM unmask_work.similar").fetchall()[0][0]
     _clusters(con, n_docs)
-    return n_docs, pairs
+    return n_docs, pairs, (int(oversized[0]), int(oversized[1]))
 
 
 def _clusters(con: duckdb.DuckDBPyConnection, n_docs: int) -> None:
