@@ -754,14 +754,15 @@ def bench(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
     # End to end: unmask import + every kind with the null model and communities, against CNT's five steps.
     cmd = [unmask_cli, "coordination", "--case", str(case), "--out", str(folder / "coordination")]
-    e2e = run([*cmd, "--window", str(window), "--json"], logs, "unmask_coordination")
+    same = ["--window", str(window), "--near-text-threshold", str(args.threshold)]
+    e2e = run([*cmd, *same, "--json"], logs, "unmask_coordination")
     summary = json.loads(e2e.stdout)
     unmask_total = um_import.seconds + e2e.seconds
     result["end_to_end"] = {
         "unmask_s": round(unmask_total, 2),
         "unmask_steps": (
-            "import posts-csv + coordination (all kinds, null model, communities, outputs; the CLI has "
-            "no near_text threshold option, so near_text runs at its default 0.6)"
+            "import posts-csv + coordination (all kinds at the same window and near_text threshold as CNT, "
+            "null model, communities, outputs)"
         ),
         "unmask_coordination": e2e.figures(),
         "unmask_kinds": [k["kind"] for k in summary["kinds"]],
