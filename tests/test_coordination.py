@@ -184,13 +184,13 @@ def test_near_text_finds_edited_copies(case: Case, tmp_path: Path) -> None:
     assert edges == {("ann", "bob", "near_text", 1)}
 
 
-def test_near_text_links_are_not_words(case: Case, tmp_path: Path) -> None:
-    # As words, {https, t, co, abc1} and {https, t, co, xyz9} have Jaccard 0.6.
+def test_near_text_link_boilerplate_is_not_words(case: Case, tmp_path: Path) -> None:
+    # With the scheme and host as words, {https, t, co, abc1} and {https, t, co, xyz9} have Jaccard 0.6.
     rows = [
         ("a", "ann", at(0), "https://t.co/abc1", "", "", "", ""),
         ("b", "bob", at(5), "https://t.co/xyz9", "", "", "", ""),
-        ("c", "cat", at(9), "www.site.example/abc1 hello", "", "", "", ""),
-        ("d", "dan", at(12), "hello", "", "", "", ""),
+        ("c", "cat", at(9), "vote now https://site.example/a", "", "", "", ""),
+        ("d", "dan", at(12), "vote now http://www.site.example/a", "", "", "", ""),
     ]
     load(case, tmp_path, rows)
     assert raw_edges(case, "near_text", 60) == {("cat", "dan", "near_text", 1)}
