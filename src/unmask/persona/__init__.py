@@ -1,0 +1,1 @@
+"""Persona forensics: style features, the Delta family of attribution methods, reference corpora."""
