@@ -134,7 +134,7 @@ def test_each_delta_attributes_synthetic_authors(method):
 def test_zscores_are_over_documents_not_author_profiles():
     """With two authors, z-scoring author profiles makes every z +-0.707; over documents it does not."""
     train, y = corpus("AB", ["harbour", "harbour"], per=8, seed=3)
-    clf = DeltaClassifier(n_words=15).fit(train, y)
+    clf = DeltaClassifier(n_words=15, center="documents").fit(train, y)
     freqs = clf.vectorizer_.transform(train)
     np.testing.assert_allclose(clf.mean_, freqs.mean(axis=0))
     np.testing.assert_allclose(clf.scale_, freqs.std(axis=0, ddof=1))
@@ -187,6 +187,8 @@ def test_estimator_conventions():
     assert clf.fit(train, y) is clf and clf.temperature_ == 0.5
     with pytest.raises(ValueError, match="method"):
         DeltaClassifier("manhattan").fit(train, y)
+    with pytest.raises(ValueError, match="center"):
+        DeltaClassifier(center="authors").fit(train, y)
     with pytest.raises(ValueError, match="two authors"):
         DeltaClassifier().fit(train[:3], y[:3])
     with pytest.raises(TypeError):

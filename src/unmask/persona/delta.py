@@ -101,6 +101,14 @@ class DeltaClassifier(ClassifierMixin, BaseEstimator):
         Languages of the function words kept by ``mask_topic`` (``None``: en, fr, it, pl and es).
     min_df : float, default=0.0
         Culling: a kept word occurs in at least this share of the training documents.
+    center : {"balanced", "documents"}, default="balanced"
+        The mean the z-scores are taken from: ``documents`` is each word's mean over all training documents;
+        ``balanced`` is the mean of each author's document mean, so that an author with many documents
+        does not pull the origin onto itself. The standard deviation is over the documents either way.
+        Burrows, Eder and Argamon Delta do not depend on it (they are translation invariant); Cosine Delta
+        does: with ``documents`` and one dominant author, that author's centroid sits near the origin and
+        its direction is noise (Federalist leave-one-out, 300 MFW: 0.81 with ``documents``, 0.94 with
+        ``balanced``).
     temperature : float or None, default=None
         ``predict_proba`` is the softmax of ``-distance / temperature`` over the authors. ``None`` uses
         ``temperature_``, learned in fit as the standard deviation of the training documents' distances to
@@ -114,7 +122,8 @@ class DeltaClassifier(ClassifierMixin, BaseEstimator):
     vectorizer_ : MFWVectorizer
         The fitted most-frequent-word vectoriser (``vectorizer_.vocabulary_`` are the words).
     mean_ : ndarray of shape (n_features,)
-        Mean relative frequency of each word over the training documents.
+        The centre of the z-scores: each word's mean relative frequency over the training documents, or the
+        mean of the authors' document means (``center``).
     scale_ : ndarray of shape (n_features,)
         Standard deviation (ddof=1) of each word's relative frequency over the training documents (1 where
         it is zero or undefined).
@@ -145,6 +154,7 @@ class DeltaClassifier(ClassifierMixin, BaseEstimator):
         mask_topic: bool = False,
         language: str | Sequence[str] | None = None,
         min_df: float = 0.0,
+        center: str = "balanced",
         temperature: float | None = None,
     ):
         self.method = method
@@ -153,6 +163,7 @@ class DeltaClassifier(ClassifierMixin, BaseEstimator):
         self.mask_topic = mask_topic
         self.language = language
         self.min_df = min_df
+        self.center = center
         self.temperature = temperature
 
     def fit(self, X: Sequence[str], y: Sequence) -> DeltaClassifier:
@@ -171,13 +182,20 @@ class DeltaClassifier(ClassifierMixin, BaseEstimator):
             mask_topic=self.mask_topic,
             language=self.language,
             min_df=self.min_df,
-        ).fit(texts)
-        freqs = self.vectorizer_.transform(texts)
-        self.mean_ = freqs.mean(axis=0)
+        )
+        freqs = self.vectorizer_.fit_transform(texts)
+        if self.center not in ("balanced", "documents"):
+            raise ValueError(f"center must be 'balanced' or 'documents', not {self.center!r}")
+        counts = np.bincount(codes, minlength=len(self.classes_)).astype(np.float64)
+        if self.center == "documents":
+            self.mean_ = freqs.mean(axis=0)
+        else:  # the mean of each author's document mean: every author weighs the same
+            sums = np.zeros((len(self.classes_), freqs.shape[1]))
+            np.add.at(sums, codes, freqs)
+            self.mean_ = (sums / counts[:, None]).mean(axis=0)
         scale = freqs.std(axis=0, ddof=1) if len(texts) > 1 else np.zeros(freqs.shape[1])
         self.scale_ = np.where(scale > 0, scale, 1.0)
         z = zscores(freqs, self.mean_, self.scale_)
-        counts = np.bincount(codes, minlength=len(self.classes_)).astype(np.float64)
         self.centroids_ = np.zeros((len(self.classes_), z.shape[1]))
         np.add.at(self.centroids_, codes, z)
         self.centroids_ /= counts[:, None]

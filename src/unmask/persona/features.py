@@ -93,9 +93,10 @@ _ELISIONS = sorted(
     reverse=True,
 )
 _LETTERS = r"[^\W\d_]"
-_WORD = rf"(?<!{_LETTERS})(?:{'|'.join(_ELISIONS)})'(?={_LETTERS})|{_LETTERS}+(?:'{_LETTERS}+)*"
-_WORD_RE = re.compile(_WORD, re.IGNORECASE)
-_WORD_OR_PUNCT_RE = re.compile(rf"{_WORD}|[^\w\s]", re.IGNORECASE)
+_WORD = rf"{_LETTERS}+(?:'{_LETTERS}+)*"
+_WORD_RE = re.compile(_WORD)
+_WORD_OR_PUNCT_RE = re.compile(rf"{_WORD}|[^\w\s]")
+_ELISION_RE = re.compile(rf"(?:{'|'.join(_ELISIONS)})'(?={_LETTERS})")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
 
 # Sentence ends: . ! ? … (runs of them) followed by white space or the end; abbreviations are not guarded
@@ -107,7 +108,16 @@ PUNCTUATION_MARKS = (",", ";", ":", ".", "!", "?", "—", "-", "(", '"', "'", "�
 def tokens(text: str, *, punctuation: bool = False) -> list[str]:
     """The lower-cased word tokens of ``text`` (and its punctuation marks, one token each, if asked)."""
     pattern = _WORD_OR_PUNCT_RE if punctuation else _WORD_RE
-    return pattern.findall(text.translate(_APOSTROPHES).lower())
+    found = pattern.findall(text.translate(_APOSTROPHES).lower())
+    if "'" not in text and "’" not in text:
+        return found
+    out = []
+    for token in found:
+        while "'" in token and (m := _ELISION_RE.match(token)):  # l'homme -> l', homme; qu'un -> qu', un
+            out.append(m.group(0))
+            token = token[m.end() :]
+        out.append(token)
+    return out
 
 
 def function_words(language: str | Sequence[str] | None = None) -> frozenset[str]:
@@ -145,13 +155,17 @@ def mask_topic(
         raise ValueError(f"mode must be 'multiple' or 'single', not {mode!r}")
     kept = frozenset(w.lower() for w in keep) if keep is not None else function_words(language)
 
-    def replace(match: re.Match[str]) -> str:
-        word = match.group(0)
-        if word.lower() in kept:
+    def masked(word: str) -> str:
+        lower = word.lower()
+        if lower in kept:
             return word
+        if "'" in word and (m := _ELISION_RE.match(lower)):  # l'homme: l' is a word of its own
+            return (word[: m.end()] if m.group(0) in kept else masked(word[: m.end() - 1]) + "'") + masked(
+                word[m.end() :]
+            )
         return "*" * len(word) if mode == "multiple" else "*"
 
-    return re.sub(r"\d", "#", _WORD_RE.sub(replace, text.translate(_APOSTROPHES)))
+    return re.sub(r"\d", "#", _WORD_RE.sub(lambda m: masked(m.group(0)), text.translate(_APOSTROPHES)))
 
 
 class MFWVectorizer(TransformerMixin, BaseEstimator):
@@ -212,7 +226,14 @@ class MFWVectorizer(TransformerMixin, BaseEstimator):
         return sp.diags(1.0 / np.maximum(lengths, 1.0)) @ counts.astype(np.float64)
 
     def fit(self, X: Iterable[str], y=None) -> MFWVectorizer:
+        self._fit(self._tokens(X))
+        return self
+
+    def fit_transform(self, X: Iterable[str], y=None) -> np.ndarray:
         docs = self._tokens(X)
+        return self._fit(docs)._relative(self._counter.transform(docs), docs).toarray()
+
+    def _fit(self, docs: list[list[str]]) -> MFWVectorizer:
         counter = CountVectorizer(analyzer=_identity, min_df=self.min_df or 1)
         counts = counter.fit_transform(docs)
         freqs = np.asarray(self._relative(counts, docs).mean(axis=0)).ravel()
