@@ -15,7 +15,7 @@ from unmask.case import Case
 from unmask.coordination import Coordination, network_findings, write_outputs
 from unmask.coordination.actions import parse_kinds
 from unmask.coordination.nearduplicates import lsh_bands, plausible_pairs, similar_docs
-from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
+from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_sql, chernoff_p_values
 from unmask.coordination.window import estimate_window, time_resolution
 from unmask.errors import OptionError
 from unmask.ingest import import_files
@@ -224,6 +224,19 @@ def test_chernoff_bound_is_valid_and_useful() -> None:
     assert exact <= bound < 1e-4
     # Nothing shared: no evidence.
     assert chernoff_p_values(np.array([0.0]), g)[0] == 1.0
+
+
+def test_chernoff_p_in_sql_is_the_numpy_one(case: Case) -> None:
+    rng = np.random.default_rng(5)
+    t = rng.uniform(0, 40, 200)
+    g = rng.uniform(0, 5, (200, len(THETAS)))
+    case.con.execute(
+        "CREATE TEMP TABLE s (t DOUBLE, " + ", ".join(f"g{i} DOUBLE" for i in range(len(THETAS))) + ")"
+    )
+    marks = ", ".join("?" * (1 + len(THETAS)))
+    case.con.executemany(f"INSERT INTO s VALUES ({marks})", np.column_stack([t, g]).tolist())
+    in_sql = np.array([r[0] for r in case.con.execute(f"SELECT {chernoff_p_sql()} FROM s").fetchall()])
+    assert np.allclose(in_sql, chernoff_p_values(t, g), rtol=1e-12, atol=0)
 
 
 def test_benjamini_hochberg() -> None:

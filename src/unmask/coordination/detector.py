@@ -262,29 +262,11 @@ class Coordination:
             act, coact, kind_edges, f"{WORK}.surprise", self.episode_s, self.stratum_s, WORK
         ):
             con.execute(statement)
-        sides = con.sql(f"SELECT * FROM {WORK}.surprise ORDER BY account_a, account_b, side").to_arrow_table()
-        thetas = range(len(null.THETAS))
-        g = (
-            np.column_stack([sides.column(f"g{i}").to_numpy() for i in thetas])
-            if sides.num_rows
-            else np.zeros((0, len(null.THETAS)))
-        )
-        p_side = null.chernoff_p_values(sides.column("t").to_numpy(), g)
-        scored = pa.table(
-            {
-                "account_a": sides.column("account_a"),
-                "account_b": sides.column("account_b"),
-                "p": p_side,
-                "expected": sides.column("expected"),
-            }
-        )
-        con.register("_unmask_sides", scored)
         con.execute(
             f"INSERT INTO {_ROWS} SELECT e.*, x.expected, x.p_null FROM {kind_edges} e LEFT JOIN "
-            "(SELECT account_a, account_b, max(p) AS p_null, max(expected) AS expected FROM _unmask_sides "
-            "GROUP BY ALL) x USING (account_a, account_b)"
+            f"(SELECT account_a, account_b, max({null.chernoff_p_sql()}) AS p_null, "
+            f"max(expected) AS expected FROM {WORK}.surprise GROUP BY ALL) x USING (account_a, account_b)"
         )
-        con.unregister("_unmask_sides")
         run.edges = con.execute(f"SELECT count(*) FROM {kind_edges}").fetchall()[0][0]
         con.execute(f"DROP TABLE {kind_edges}")
         con.execute(f"DROP TABLE {WORK}.surprise")

@@ -93,6 +93,13 @@ def surprise_statements(
     return statements
 
 
+def chernoff_p_sql(t: str = "t", g: str = "g") -> str:
+    """The SQL expression of :func:`chernoff_p_values` over columns ``t`` and ``g0``, ``g1``, …: the p-values
+    stay in the database (millions of tested pairs would otherwise come out into Python memory)."""
+    terms = ", ".join(f"{g}{i} - {th} * {t}" for i, th in enumerate(THETAS))
+    return f"exp(least(0.0, {terms}))"
+
+
 def chernoff_p_values(t: np.ndarray, g: np.ndarray) -> np.ndarray:
     """min over θ of exp(g_θ − θ t), capped at 1: ``g`` has one column per θ in :data:`THETAS`."""
     thetas = np.asarray(THETAS)
