@@ -133,7 +133,10 @@ def import_(
         typer.Argument(help="The files to import (articles: a folder too).", show_default=False),
     ],
     case: CaseOption = Path(DEFAULT_CASE),
-    timezone: Annotated[str, typer.Option(help="Zone of timestamps written without one.")] = "UTC",
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Zone of timestamps written without one (none: read as UTC, noted as unknown)."),
+    ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="Read another column as one of ours: NEW=OLD, e.g. post_id=tweet_id."),

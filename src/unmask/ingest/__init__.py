@@ -87,11 +87,14 @@ def import_files(
     format: str,
     paths: Sequence[str | Path],
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     mapping: dict[str, str] | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
 ) -> list[ImportResult]:
     """Import ``paths`` as ``format`` in one transaction: all of them, or nothing if any cannot be read.
+
+    Timestamps written without a zone are read in ``timezone``; ``None`` reads them as UTC and records that
+    the zone was not stated (``sources.options``), so that analyses of the time of day can refuse them.
 
     Re-importing a file already in the case (same sha256) changes nothing and is reported as skipped. A
     path may be a folder where the format reads folders (``articles``).
@@ -100,11 +103,15 @@ def import_files(
         reader_cls = READERS[format]
     except KeyError:
         raise OptionError(f"unknown format {format!r}; known: {', '.join(READERS)}") from None
+    stated = timezone is not None
+    timezone = timezone or "UTC"
     check_timezone(case.con, timezone)
     results = []
     with case.transaction() as con:
         for given in paths:
-            results.append(_import_one(con, reader_cls, Path(given), str(given), timezone, mapping, on_bytes))
+            results.append(
+                _import_one(con, reader_cls, Path(given), str(given), timezone, stated, mapping, on_bytes)
+            )
     return results
 
 
@@ -114,6 +121,7 @@ def _import_one(
     path: Path,
     given: str,
     timezone: str,
+    stated: bool,
     mapping: dict[str, str] | None,
     on_bytes: Callable[[int], None],
 ) -> ImportResult:
@@ -137,7 +145,7 @@ def _import_one(
             skipped=True,
             notes=[f"already imported as source {source_id} ({fmt}): nothing changed"],
         )
-    options = {"timezone": timezone, "mapping": mapping or {}}
+    options: dict = {"timezone": timezone, "timezone_stated": stated, "mapping": mapping or {}}
     [(source_id,)] = con.execute(
         "INSERT INTO sources (path, sha256, format, options) VALUES (?, ?, ?, ?) RETURNING source_id",
         [given, sha, reader_cls.name, json.dumps(options)],
@@ -152,9 +160,12 @@ def _import_one(
     notes = [*reader.notes, *done.notes]
     if done.naive_timestamps:
         notes.append(f"{done.naive_timestamps} timestamps had no time zone: read as {timezone} (--timezone)")
+    # The count of zone-less timestamps tells time-of-day analyses whether a source's hours can be trusted.
+    options["naive_timestamps"] = done.naive_timestamps
     con.execute(
-        "UPDATE sources SET rows_loaded = ?, rows_quarantined = ?, notes = ? WHERE source_id = ?",
-        [done.loaded, done.quarantined, notes, source_id],
+        "UPDATE sources SET rows_loaded = ?, rows_quarantined = ?, notes = ?, options = ?"
+        " WHERE source_id = ?",
+        [done.loaded, done.quarantined, notes, json.dumps(options), source_id],
     )
     return ImportResult(
         given,
