@@ -405,6 +405,250 @@ def demo(
     out.print(f"Next: unmask info --case {escape(built['case'])}")
 
 
+persona_app = typer.Typer(
+    help="Persona forensics: is a byline one writer or a team, who shares a writer, when does it work.",
+    no_args_is_help=True,
+)
+app.add_typer(persona_app, name="persona")
+
+OptionalCase = Annotated[
+    Path | None,
+    typer.Option(
+        "--case", help="The case file; files given are imported into it (default: a temporary case)."
+    ),
+]
+ReferenceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reference",
+        help="Documents by known single writers: an articles FILE, 'case' (the case's other bylines) or "
+        "'federalist' (shipped; the default).",
+    ),
+]
+MaskOption = Annotated[
+    bool, typer.Option("--mask-topic/--no-mask-topic", help="Mask content words (Stamatatos 2017).")
+]
+
+
+@contextmanager
+def _case_or_temporary(case: Path | None) -> Iterator[Case]:
+    """The named case, or a temporary one that is deleted afterwards (files are still imported into it, so
+    quarantine and provenance apply to them)."""
+    if case is not None:
+        with Case.open(case) as c:
+            yield c
+        return
+    import tempfile
+
+    with (
+        tempfile.TemporaryDirectory(prefix="unmask-") as folder,
+        Case.open(Path(folder) / "case.duckdb") as c,
+    ):
+        yield c
+
+
+def _persona_documents(c: Case, docs: Path | None, bylines: list[str] | None):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from unmask.documents import documents
+    from unmask.persona.engine import import_documents
+
+    table = import_documents(c, docs) if docs is not None else documents(c)
+    if bylines:
+        table = table.filter(pc.is_in(table.column("byline"), value_set=pa.array(bylines)))
+    if table.num_rows == 0:
+        from unmask.errors import OptionError
+
+        raise OptionError("no documents: give --docs FILE, or --case with imported articles (and --byline)")
+    return table
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+
+
+@persona_app.command("writers")
+def persona_writers(
+    out_path: Annotated[Path, typer.Option("--out", help="JSON Lines: one line a byline.")],
+    docs: Annotated[
+        Path | None, typer.Option("--docs", help="Articles file or folder to import and test.")
+    ] = None,
+    case: OptionalCase = None,
+    byline: Annotated[
+        list[str] | None, typer.Option("--byline", help="Test only this byline (repeatable).")
+    ] = None,
+    reference_: ReferenceOption = None,
+    mask_topic: MaskOption = True,
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Folder for a dendrogram and map per byline.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """For each byline: the probability that more than one person wrote it, how many, and which documents."""
+    from unmask.findings import write_findings
+    from unmask.persona import engine
+
+    with _user_errors(), _case_or_temporary(case) as c:
+        table = _persona_documents(c, docs, byline)
+        ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
+        results = engine.writers(table, ref, mask_topic=mask_topic)
+        findings = engine.writers_findings(results, table)
+        write_findings(c, findings)
+    rows = [r.to_dict() for r in results]
+    _write_jsonl(out_path, rows)
+    if plots is not None:
+        _writer_plots(results, plots)
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(f"reference: {escape(ref.name)}")
+    out.print(
+        _table(
+            f"{len(rows)} bylines",
+            [
+                {
+                    "byline": r["byline"],
+                    "documents": r["documents"],
+                    "p_multiple": r["p_multiple"],
+                    "writers": r["writers"],
+                    "compared with": _compared(r["compared_with"]),
+                }
+                for r in rows
+            ],
+        )
+    )
+    out.print(f"wrote {escape(str(out_path))}; {len(findings)} group-persona findings")
+
+
+def _compared(c: dict[str, Any]) -> str:
+    return (
+        f"{c['single_writer_bylines']} single-writer bylines of {c['documents_each']} documents, "
+        f"~{c['words_each']} words"
+    )
+
+
+def _writer_plots(results, folder: Path) -> None:
+    from unmask.persona import plots
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, res in enumerate(results, 1):
+        labels = [res.clusters[d] for d in res.doc_ids]
+        plots.dendrogram(
+            res.linkage, res.doc_ids, folder / f"byline-{i}-dendrogram.png", title=res.byline, colors=labels
+        )
+        plots.document_map(
+            plots.project_2d(res.vectors),
+            labels,
+            res.doc_ids,
+            folder / f"byline-{i}-map.png",
+            title=res.byline,
+        )
+
+
+@persona_app.command("link")
+def persona_link(
+    out_path: Annotated[Path, typer.Option("--out", help="JSON Lines: one line a pair of bylines.")],
+    docs: Annotated[Path | None, typer.Option("--docs", help="Articles file or folder to import.")] = None,
+    case: OptionalCase = None,
+    reference_: ReferenceOption = None,
+    mask_topic: MaskOption = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Which bylines share a writer (open set: none is an answer)."""
+    from unmask.findings import write_findings
+    from unmask.persona import engine
+
+    with _user_errors(), _case_or_temporary(case) as c:
+        table = _persona_documents(c, docs, None)
+        ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
+        links = engine.link(table, ref, mask_topic=mask_topic)
+        findings = engine.link_findings(links, table)
+        write_findings(c, findings)
+    _write_jsonl(out_path, links)
+    if as_json:
+        _print_json(links)
+        return
+    out.print(f"reference: {escape(ref.name)}")
+    shown = [
+        {
+            **{k: r[k] for k in ("a", "b", "score", "same_writer")},
+            "features": [f["feature"] for f in r["features"]],
+        }
+        for r in links[:20]
+    ]
+    out.print(_table(f"{len(links)} pairs (most alike first)", shown))
+    out.print(f"wrote {escape(str(out_path))}; {len(findings)} shared-writer findings")
+
+
+@persona_app.command("attribute")
+def persona_attribute(
+    known: Annotated[Path, typer.Option("--known", help="JSON Lines {id, author, text}.")],
+    unknown: Annotated[Path, typer.Option("--unknown", help="JSON Lines {id, text}.")],
+    out_path: Annotated[Path, typer.Option("--out", help="JSON Lines {id, author, score}.")],
+    case: OptionalCase = None,
+    open_set: Annotated[
+        bool, typer.Option("--open-set/--closed-set", help="Answer <UNK> when no known author fits.")
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Attribute unknown texts to known authors (character n-gram model), or to <UNK>."""
+    from unmask.persona import engine
+
+    with _user_errors(), _case_or_temporary(case) as c:
+        known_table = engine.import_documents(c, known, mapping={"byline": "author"})
+        # Unknown texts have no byline: each is filed under its own id.
+        unknown_table = engine.import_documents(c, unknown, mapping={"byline": "id"})
+        rows = engine.attribute(known_table, unknown_table, open_set=open_set)
+    _write_jsonl(out_path, rows)
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(f"{len(rows)} texts", rows[:50]))
+    out.print(f"wrote {escape(str(out_path))}")
+
+
+@persona_app.command("rhythm")
+def persona_rhythm(
+    case: CaseOption = Path(DEFAULT_CASE),
+    byline: Annotated[str | None, typer.Option("--byline", help="A byline of the case's documents.")] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="An account id of the case's posts.")
+    ] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="The account's platform, if its id is on several.")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the heatmap as PNG here.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """When a persona works: hour x weekday activity, its operators' likely UTC offset, office-hours score."""
+    from unmask.errors import OptionError
+    from unmask.persona.rhythm import RhythmEstimator, refusal, subject_times
+
+    with _user_errors(), Case.open(case) as c:
+        times = subject_times(c, byline=byline, account=account, platform=platform)
+        reason = refusal(times)
+        if reason:
+            raise OptionError(reason)
+        est = RhythmEstimator().fit(times.times)
+    result = est.to_dict(times.subject)
+    if plot is not None:
+        from unmask.persona.plots import rhythm_heatmap
+
+        rhythm_heatmap(est.histogram_, plot, title=times.subject, offset_hours=est.utc_offset_hours_)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"[bold]{escape(times.subject)}[/]")
+    for line in est.describe(unit=times.kind):
+        out.print(f"  {escape(line)}")
+    if times.dropped_date_only:
+        out.print(f"  {times.dropped_date_only} dated without a time of day: left out")
+
+
 def run() -> None:  # pragma: no cover - console entry point used by `python -m unmask`
     app(prog_name="unmask")
 
