@@ -22,11 +22,61 @@ from unmask.persona.verification import (
 )
 from unmask.persona.writers import STATISTICS, WritersTest
 
-FUNCTION = (
-    "the of and to a in that is was it for on with as by at from which upon whilst but or not this be are "
-    "had have been would could shall may must also however thus therefore yet"
-).split()
-TOPIC = "harbour ships cargo budget taxes bridge river council market school road rail".split()
+FUNCTION = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "that",
+    "is",
+    "was",
+    "it",
+    "for",
+    "on",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "which",
+    "upon",
+    "whilst",
+    "but",
+    "or",
+    "not",
+    "this",
+    "be",
+    "are",
+    "had",
+    "have",
+    "been",
+    "would",
+    "could",
+    "shall",
+    "may",
+    "must",
+    "also",
+    "however",
+    "thus",
+    "therefore",
+    "yet",
+]
+TOPIC = [
+    "harbour",
+    "ships",
+    "cargo",
+    "budget",
+    "taxes",
+    "bridge",
+    "river",
+    "council",
+    "market",
+    "school",
+    "road",
+    "rail",
+]
 
 
 def writer_text(writer: int, rng: np.random.Generator, n_words: int = 300) -> str:
@@ -119,7 +169,7 @@ def test_reference_is_cut_to_the_bylines_length(fitted: WritersTest) -> None:
     assert result.compared_with["words_each"] < 300
 
 
-# --- verification ---------------------------------------------------------------------------------------------
+# --- verification -------------------------------------------------------------------------------------------
 
 
 def test_c_at_1_rewards_abstaining() -> None:
@@ -176,7 +226,7 @@ def test_unmasking_curves_fall_faster_for_one_writer() -> None:
     assert fitted.predict_proba(pairs).shape == (4, 2)
 
 
-# --- the commands ---------------------------------------------------------------------------------------------
+# --- the commands -------------------------------------------------------------------------------------------
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:
