@@ -101,6 +101,48 @@ def bitig_attributor(n_words: int) -> Attributor:
     return attribute
 
 
+def publius(known, disputed) -> dict:
+    """"Publius" as one byline, and an unsupervised clustering of the known papers.
+
+    The writers test needs a reference with known writers that does not hold the tested papers: the
+    odd-numbered known papers are the reference, the even-numbered papers (known, joint and disputed: all
+    of Publius) the byline; HAMILTON's even-numbered papers alone are the single-writer control. The
+    clustering is average linkage on the style space (fitted on the known papers, no labels) cut into three
+    groups, scored by the adjusted Rand index against HAMILTON / MADISON / JAY.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    from sklearn.metrics import adjusted_rand_score
+
+    from unmask.persona.space import StyleSpace, cosine_distances
+    from unmask.persona.writers import WritersTest
+
+    started = time.perf_counter()
+    ref = [r for r in known if int(r["doc_id"]) % 2 == 1]
+    test = WritersTest().fit([r["text"] for r in ref], [r["byline"] for r in ref], name="federalist-odd")
+    rows = federalist().to_pylist()
+    even = [r for r in rows if int(r["doc_id"]) % 2 == 0]
+    whole = test.test([r["text"] for r in even], [r["doc_id"] for r in even], byline="Publius (even)")
+    hamilton = [r for r in even if r["byline"] == "HAMILTON"]
+    control = test.test([r["text"] for r in hamilton], byline="HAMILTON (even)")
+    out: dict = {
+        "publius_even_documents": len(even),
+        "publius_p_multiple": round(whole.p_multiple, 4),
+        "publius_writers": whole.writers,
+        "hamilton_even_p_multiple": round(control.p_multiple, 4),
+        "compared_with": whole.compared_with,
+    }
+    for mask in (True, False):
+        space = StyleSpace(mask_topic=mask).fit([r["text"] for r in known])
+        D = cosine_distances(space.transform([r["text"] for r in known]))
+        labels = fcluster(linkage(squareform(D, checks=False), method="average"), 3, criterion="maxclust")
+        out[f"clustering_ari_{'masked' if mask else 'unmasked'}"] = round(
+            float(adjusted_rand_score([r["byline"] for r in known], labels)), 4
+        )
+    out["seconds"] = round(time.perf_counter() - started, 2)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-words", type=int, default=DeltaClassifier().n_words)
@@ -119,6 +161,7 @@ def main() -> int:
     for method in METHODS:
         result["methods"][method] = run(delta(method, args.n_words), known, pair, disputed)
     result["default"] = result["methods"][DEFAULT_METHOD]
+    result["publius"] = publius(known, disputed)
     if not args.no_peers:
         for name, make in (("faststylometry", faststylometry_attributor), ("bitig", bitig_attributor)):
             try:

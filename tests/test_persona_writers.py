@@ -103,7 +103,7 @@ def texts_by(writers: list[int], per: int, seed: int) -> tuple[list[str], list[s
 
 @pytest.fixture(scope="module")
 def reference() -> tuple[list[str], list[str]]:
-    return texts_by(list(range(8)), per=10, seed=1)
+    return texts_by(list(range(10)), per=10, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -308,3 +308,59 @@ def test_cli_link(tmp_path: Path, reference) -> None:
 def test_cli_writers_needs_documents(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["persona", "writers", "--out", str(tmp_path / "w.jsonl")])
     assert result.exit_code == 2
+
+
+def test_cli_warns_when_the_reference_is_small(tmp_path: Path, persona_files) -> None:
+    out = tmp_path / "w.jsonl"
+    case = tmp_path / "c.duckdb"
+    args = [
+        "persona",
+        "writers",
+        "--docs",
+        str(persona_files["docs"]),
+        "--out",
+        str(out),
+        "--case",
+        str(case),
+    ]
+    result = CliRunner().invoke(app, args)  # the shipped Federalist reference: three writers
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all("3 writers" in r["warning"] for r in rows)
+    assert rows[0]["reference"].startswith("federalist")
+    found = CliRunner().invoke(app, ["findings", "--case", str(case), "--json"])
+    assert json.loads(found.output) == []
+
+
+def test_cli_rhythm(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    # An operator in UTC+3 publishing on weekdays between 09:00 and 18:00 local time.
+    days = np.datetime64("2024-01-01") + np.arange(70)
+    days = days[(days.astype("datetime64[D]").view("int64") - 4) % 7 < 5]
+    times = [
+        str(d.astype("datetime64[s]") + np.timedelta64(int(h * 3600), "s"))
+        for d in days
+        for h in rng.uniform(9 - 3, 18 - 3, size=4)
+    ]
+    rows = [{"id": f"d{i}", "byline": "Op", "text": "text", "published_at": t} for i, t in enumerate(times)]
+    naive = _jsonl(tmp_path / "naive.jsonl", rows)
+    zoned = _jsonl(
+        tmp_path / "zoned.jsonl",
+        [{**r, "id": "z" + r["id"], "byline": "Op2", "published_at": r["published_at"] + "Z"} for r in rows],
+    )
+    case = str(tmp_path / "c.duckdb")
+    assert (
+        CliRunner().invoke(app, ["import", "articles", str(naive), str(zoned), "--case", case]).exit_code == 0
+    )
+    refused = CliRunner().invoke(app, ["persona", "rhythm", "--case", case, "--byline", "Op"])
+    assert refused.exit_code == 2 and "--timezone" in refused.output
+    plot = tmp_path / "r.png"
+    result = CliRunner().invoke(
+        app, ["persona", "rhythm", "--case", case, "--byline", "Op2", "--json", "--plot", str(plot)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"subject", "utc_offset_hours", "offset_interval", "office_hours_score", "histogram"} <= set(data)
+    assert data["utc_offset_hours"] == 3 and data["office_hours_score"] > 0.6
+    assert len(data["histogram"]) == 7 and len(data["histogram"][0]) == 24
+    assert plot.read_bytes()[:4] == b"\x89PNG"

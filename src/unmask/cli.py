@@ -496,9 +496,10 @@ def persona_writers(
         table = _persona_documents(c, docs, byline)
         ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
         results = engine.writers(table, ref, mask_topic=mask_topic)
-        findings = engine.writers_findings(results, table)
+        findings = engine.writers_findings(results, table, ref)
         write_findings(c, findings)
-    rows = [r.to_dict() for r in results]
+    warning = engine.reference_warning(ref)
+    rows = [{**r.to_dict(), **({"warning": warning} if warning else {})} for r in results]
     _write_jsonl(out_path, rows)
     if plots is not None:
         _writer_plots(results, plots)
@@ -506,6 +507,8 @@ def persona_writers(
         _print_json(rows)
         return
     out.print(f"reference: {escape(ref.name)}")
+    if warning:
+        err.print(f"[bold yellow]Warning:[/] {escape(warning)}")
     out.print(
         _table(
             f"{len(rows)} bylines",
@@ -566,13 +569,18 @@ def persona_link(
         table = _persona_documents(c, docs, None)
         ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
         links = engine.link(table, ref, mask_topic=mask_topic)
-        findings = engine.link_findings(links, table)
+        findings = engine.link_findings(links, table, ref)
         write_findings(c, findings)
+    warning = engine.reference_warning(ref)
+    if warning:
+        links = [{**r, "warning": warning} for r in links]
     _write_jsonl(out_path, links)
     if as_json:
         _print_json(links)
         return
     out.print(f"reference: {escape(ref.name)}")
+    if warning:
+        err.print(f"[bold yellow]Warning:[/] {escape(warning)}")
     shown = [
         {
             **{k: r[k] for k in ("a", "b", "score", "same_writer")},

@@ -34,6 +34,9 @@ from unmask.persona.writers import METHOD_VERSION, WritersResult, WritersTest
 FEDERALIST = "federalist"
 FEDERALIST_NAME = "federalist (Hamilton, Madison, Jay: 70 single-author papers shipped with unmask, CC0)"
 UNKNOWN = "<UNK>"
+# Below this many writers a reference cannot show how much single writers vary: results carry a warning and
+# make no findings (on the shipped Federalist reference, six Hamilton papers scored p_multiple 0.95).
+MIN_REFERENCE_WRITERS = 10
 
 
 @dataclass
@@ -98,8 +101,23 @@ def writers(
     return results
 
 
-def writers_findings(results: Sequence[WritersResult], table: pa.Table) -> list[Finding]:
-    """A ``group-persona`` finding for each byline more likely than not written by several people."""
+def reference_warning(ref: Reference) -> str | None:
+    """Why ``ref`` is too small to trust, or None."""
+    n = len(set(ref.writers))
+    if n >= MIN_REFERENCE_WRITERS:
+        return None
+    return (
+        f"the reference has {n} writers (fewer than {MIN_REFERENCE_WRITERS}): it cannot show how much single "
+        "writers vary, so p_multiple and scores are poorly calibrated and no findings are made; name a "
+        "reference of the same kind with --reference"
+    )
+
+
+def writers_findings(results: Sequence[WritersResult], table: pa.Table, ref: Reference) -> list[Finding]:
+    """A ``group-persona`` finding for each byline more likely than not written by several people (none
+    when the reference is too small to trust, see :func:`reference_warning`)."""
+    if reference_warning(ref):
+        return []
     where = {
         r["doc_id"]: r
         for r in table.select(["doc_id", "title", "outlet", "source_id", "record_no"]).to_pylist()
@@ -208,8 +226,11 @@ def link(
     return sorted(out, key=lambda r: -r["score"])
 
 
-def link_findings(links: Sequence[dict[str, Any]], table: pa.Table) -> list[Finding]:
-    """A ``shared-writer`` finding for each pair more likely than not written by one person."""
+def link_findings(links: Sequence[dict[str, Any]], table: pa.Table, ref: Reference) -> list[Finding]:
+    """A ``shared-writer`` finding for each pair more likely than not written by one person (none when the
+    reference is too small to trust)."""
+    if reference_warning(ref):
+        return []
     groups = _by_byline(table)
     findings = []
     for pair in links:
