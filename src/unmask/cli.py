@@ -482,7 +482,7 @@ def persona_writers(
         list[str] | None, typer.Option("--byline", help="Test only this byline (repeatable).")
     ] = None,
     reference_: ReferenceOption = None,
-    mask_topic: MaskOption = True,
+    mask_topic: MaskOption = False,
     plots: Annotated[
         Path | None, typer.Option("--plots", help="Folder for a dendrogram and map per byline.")
     ] = None,
@@ -558,7 +558,7 @@ def persona_link(
     docs: Annotated[Path | None, typer.Option("--docs", help="Articles file or folder to import.")] = None,
     case: OptionalCase = None,
     reference_: ReferenceOption = None,
-    mask_topic: MaskOption = True,
+    mask_topic: MaskOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Which bylines share a writer (open set: none is an answer)."""

@@ -86,7 +86,7 @@ def reference(case: Case, given: str | Path | None, *, exclude: Sequence[str] = 
 
 
 def writers(
-    table: pa.Table, ref: Reference, *, bylines: Sequence[str] | None = None, mask_topic: bool = True
+    table: pa.Table, ref: Reference, *, bylines: Sequence[str] | None = None, mask_topic: bool = False
 ) -> list[WritersResult]:
     """The writers test of each byline of ``table`` (those in ``bylines`` if given) with two documents or
     more, against ``ref``."""
@@ -178,7 +178,7 @@ def link(
     table: pa.Table,
     ref: Reference,
     *,
-    mask_topic: bool = True,
+    mask_topic: bool = False,
     n_calibration_pairs: int = 200,
     top_features: int = 8,
 ) -> list[dict[str, Any]]:

@@ -41,7 +41,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -225,20 +224,20 @@ class ImpostorsVerifier(_Verifier):
         impostors = [str(t) for t in impostors]
         if len(impostors) < 2:
             raise ValueError("General Impostors needs at least two impostor documents")
-        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic).fit(impostors)
         writers = (
             np.asarray([str(w) for w in impostor_writers])
             if impostor_writers is not None
             else np.arange(len(impostors)).astype(str)
+        )
+        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic).fit(
+            impostors, writers if impostor_writers is not None else None
         )
         # Impostors are as large as the compared sides: the mean of several documents is steadier than one
         # document, so single-document impostors would lose to any set of documents.
         size = self.impostor_size or max(1, int(np.median([len(side) for pair in X for side in pair] or [1])))
         groups = _impostor_groups(writers, size, self.n_impostor_groups, self.random_state)
         X_docs = self.space_.transform(impostors)
-        self.impostors_ = normalize(
-            sp.vstack([sp.csr_matrix(X_docs[g].mean(axis=0)) for g in groups], format="csr")
-        )
+        self.impostors_ = normalize(np.stack([X_docs[g].mean(axis=0) for g in groups]))
         self.impostor_members_ = groups
         self.impostor_texts_ = np.asarray(impostors, dtype=object)
         self.impostor_writers_ = (
@@ -248,13 +247,12 @@ class ImpostorsVerifier(_Verifier):
         self._calibrate(raw, y)
         return self
 
-    def profiles(self, sets: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    def profiles(self, sets: Sequence[Sequence[str]]) -> np.ndarray:
         """Each document set as the unit-length mean of its documents' style vectors."""
         # Calibration pairs reuse the same reference documents many times: transform each text once.
         unique = {t: i for i, t in enumerate(dict.fromkeys(t for s in sets for t in s))}
         X = self.space_.transform(list(unique))
-        rows = [sp.csr_matrix(X[[unique[t] for t in s]].mean(axis=0)) for s in sets]
-        return normalize(sp.vstack(rows, format="csr"))
+        return normalize(np.stack([X[[unique[t] for t in s]].mean(axis=0) for s in sets]))
 
     def raw_scores(
         self, X: Sequence[Pair], *, pair_writers: Sequence[tuple[str, str]] | None = None
@@ -267,9 +265,7 @@ class ImpostorsVerifier(_Verifier):
         b = self.profiles([p[1] for p in X])
         rng = np.random.default_rng(self.random_state)
         n_features = a.shape[1]
-        masks = sp.csr_matrix(
-            (rng.random((self.n_rounds, n_features)) < self.feature_share).astype(np.float64)
-        )
+        masks = (rng.random((self.n_rounds, n_features)) < self.feature_share).astype(np.float32)
         out = np.empty(len(X))
         for i in range(len(X)):
             # A text is never its own impostor (the reference may hold the very documents compared).
@@ -287,16 +283,12 @@ class ImpostorsVerifier(_Verifier):
 
     def _wins(self, x, y, pool, masks, rng) -> float:
         """Share of rounds where ``y`` is more like ``x`` than each of the round's impostors."""
-        nearest = np.argsort(-(pool @ x.T).toarray().ravel())[: self.n_impostors]
+        nearest = np.argsort(-(pool @ x))[: self.n_impostors]
         imp = pool[nearest]
         # Cosine under a feature mask: (x*m)·(y*m) / (|x*m| |y*m|), for every round at once.
-        xy = _dense(masks @ x.multiply(y).T).ravel()
-        xx = _dense(masks @ x.multiply(x).T).ravel()
-        yy = _dense(masks @ y.multiply(y).T).ravel()
-        target = xy / np.sqrt(np.maximum(xx * yy, 1e-24))
-        xi = _dense(masks @ imp.multiply(x).T)
-        ii = _dense(masks @ imp.multiply(imp).T)
-        sims = xi / np.sqrt(np.maximum(xx[:, None] * ii, 1e-24))
+        xx = masks @ (x * x)
+        target = (masks @ (x * y)) / np.sqrt(np.maximum(xx * (masks @ (y * y)), 1e-24))
+        sims = (masks @ (imp * x).T) / np.sqrt(np.maximum(xx[:, None] * (masks @ (imp * imp).T), 1e-24))
         drawn = rng.random(sims.shape) < self.impostor_share
         best = np.where(drawn, sims, -np.inf).max(axis=1)
         return float(np.mean(target > best))
@@ -400,10 +392,6 @@ def _impostor_groups(writers: np.ndarray, size: int, n: int, random_state: int) 
         rng.choice(docs[w], min(size, len(docs[w])), replace=False)
         for w in (names[rng.integers(len(names))] for _ in range(n))
     ]
-
-
-def _dense(m) -> np.ndarray:
-    return m.toarray() if sp.issparse(m) else np.asarray(m)
 
 
 def _identity(doc: list[str]) -> list[str]:

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator
@@ -76,7 +75,7 @@ class WritersResult:
     statistics: dict[str, float]
     distinctive: list[dict[str, Any]] = field(default_factory=list)
     linkage: np.ndarray | None = None
-    vectors: sp.csr_matrix | None = None
+    vectors: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,7 +98,7 @@ class WritersTest(BaseEstimator):
     Parameters
     ----------
     n_words, mask_topic, word_weight :
-        The :class:`StyleSpace` (``mask_topic`` on by default: one writer on several topics stays one).
+        The :class:`StyleSpace`, fitted on the reference with its writers.
     n_simulations : int, default=200
         Simulated single-writer bylines, and as many multi-writer ones, per byline size and length.
     max_size : int, default=12
@@ -123,7 +122,7 @@ class WritersTest(BaseEstimator):
         self,
         *,
         n_words: int = 300,
-        mask_topic: bool = True,
+        mask_topic: bool = False,
         word_weight: float = 0.5,
         n_simulations: int = 200,
         max_size: int = 12,
@@ -152,9 +151,9 @@ class WritersTest(BaseEstimator):
         if (counts >= 2).sum() < 2:
             raise ValueError("the reference needs at least two writers with two documents or more each")
         self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic, word_weight=self.word_weight).fit(
-            texts
+            texts, writers
         )
-        self.units_: dict[int, tuple[sp.csr_matrix, np.ndarray, np.ndarray]] = {
+        self.units_: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
             0: (self.space_.transform(texts), writers, np.arange(len(texts)))
         }
         self.reference_texts_ = texts
@@ -243,7 +242,7 @@ class WritersTest(BaseEstimator):
         steps = np.round(50 * 1.25 ** np.arange(20), -1).astype(int)
         return int(steps[max(np.searchsorted(steps, length, side="right") - 1, 0)])
 
-    def _reference_units(self, segment: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    def _reference_units(self, segment: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The reference as units (documents, or segments of ``segment`` words, several per document)."""
         if segment in self.units_:
             return self.units_[segment]
@@ -343,7 +342,7 @@ class WritersTest(BaseEstimator):
         ]
 
 
-def _distances(space: StyleSpace, X: sp.csr_matrix) -> dict[str, np.ndarray]:
+def _distances(space: StyleSpace, X: np.ndarray) -> dict[str, np.ndarray]:
     views = space.views(X)
     return {
         "words": cosine_distances(views["words"]),
