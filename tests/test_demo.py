@@ -19,3 +19,17 @@ def test_build_demo_loads_everything_but_the_two_broken_rows(tmp_path) -> None:
     assert result.quarantined == 2 and result.loaded == len(generate_posts())
     rebuilt = build_demo(tmp_path)  # a fresh case, not a second import into the old one
     assert rebuilt["info"]["posts"] == built["info"]["posts"]
+
+
+def test_demo_persona_is_found_and_the_control_is_not(tmp_path) -> None:
+    from unmask.demo.columns import CONTROL_BYLINE, PERSONA_BYLINE, generate_columns, team_of
+
+    docs, reference = generate_columns()
+    assert all(d["url"].split("/")[2].endswith(".example") for d in docs)
+    built = build_demo(tmp_path)
+    results = {r.byline: r for r in built["persona"]}
+    persona, control = results[PERSONA_BYLINE], results[CONTROL_BYLINE]
+    assert persona.p_multiple > 0.9 and persona.writers == 3
+    assert len({(persona.clusters[d], team_of(d)) for d in persona.clusters}) == 3  # the planted turns
+    assert control.p_multiple < 0.5 and control.writers == 1
+    assert len({r["byline"] for r in reference}) >= 10

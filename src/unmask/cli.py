@@ -376,8 +376,9 @@ def demo(
     with _user_errors():
         built = build_demo(out_dir)
     found = built.pop("coordination")
+    persona = [r.to_dict() for r in built.pop("persona")]
     if as_json:
-        _print_json({**built, "window_s": found.window_, "networks": found.networks_})
+        _print_json({**built, "window_s": found.window_, "networks": found.networks_, "persona": persona})
         return
     info_ = built["info"]
     out.print(f"Built the fictional demo case [bold]{escape(built['case'])}[/]")
@@ -401,7 +402,29 @@ def demo(
             f"{hit} of the {len(planted)} planted accounts"
         )
     folder = Path(built["case"]).parent / "coordination"
-    out.print(f"  files: {escape(str(folder))}/  findings: unmask findings --case {escape(built['case'])}")
+    out.print(f"  files: {escape(str(folder))}/")
+    from unmask.demo.columns import PERSONA_BYLINE, team_of
+
+    writers = {w for r in persona for w in r["compared_with"]["single_writers"]}
+    out.print(
+        f"Persona (each byline against simulated bylines of {len(writers)} invented reference columnists):"
+    )
+    for r in persona:
+        verdict = (
+            f"more than one writer (p = {r['p_multiple']:.2f}), {r['writers']} groups of documents"
+            if r["p_multiple"] >= 0.5
+            else f"one writer (p of several = {r['p_multiple']:.2f})"
+        )
+        if r["byline"] == PERSONA_BYLINE:
+            planted = {d: team_of(d) for d in r["clusters"]}
+            same = all(
+                (r["clusters"][a] == r["clusters"][b]) == (planted[a] == planted[b])
+                for a in planted
+                for b in planted
+            )
+            verdict += f"; planted: 3 writers taking turns, {'matched exactly' if same else 'not matched'}"
+        out.print(f"  byline {escape(r['byline'])!r}: {r['documents']} columns, {verdict}")
+    out.print(f"Findings: unmask findings --case {escape(built['case'])}")
     out.print(f"Next: unmask info --case {escape(built['case'])}")
 
 

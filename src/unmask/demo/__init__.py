@@ -226,13 +226,36 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
         found = Coordination(window=DEMO_WINDOW_S).fit(case)
         write_outputs(found, out_dir / "coordination")
         write_findings(case, network_findings(found))
+        persona = _persona(case, out_dir, seed)
         return {
             "case": str(case_path),
             "imports": results,
             "info": case_info(case, top=5),
             "coordination": found,
             "planted": sorted(_planted_accounts(seed)),
+            "persona": persona,
         }
+
+
+def _persona(case, out_dir: Path, seed: int) -> list:
+    """Import the demo's columns, test their bylines against the demo's reference columnists, keep the
+    findings, and return the results."""
+    import json
+
+    from unmask.demo.columns import generate_columns
+    from unmask.findings import write_findings
+    from unmask.persona import engine
+
+    docs, reference = generate_columns(seed)
+    paths = {}
+    for name, rows in (("columns.jsonl", docs), ("reference-columnists.jsonl", reference)):
+        paths[name] = out_dir / name
+        paths[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    table = engine.import_documents(case, paths["columns.jsonl"])
+    ref = engine.reference(case, paths["reference-columnists.jsonl"])
+    results = engine.writers(table, ref)
+    write_findings(case, engine.writers_findings(results, table, ref))
+    return results
 
 
 def _planted_accounts(seed: int) -> set[str]:
