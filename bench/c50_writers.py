@@ -7,7 +7,7 @@ mixed ones (k articles of two or three authors, split at random, each at least o
 seed; the figures are the AUC of ``p_multiple``, its Brier score, and the accuracy at 0.5, pooled over both
 halves, with wall seconds. Research-only data: read from ../shared, never shipped.
 
-    python bench/c50_writers.py [--bylines 100] [--k 2 --k 4 ...] [--no-mask]
+    python bench/c50_writers.py [--bylines 100] [--k 2 --k 4 ...] [--mask-topic]
 """
 
 from __future__ import annotations
@@ -38,15 +38,21 @@ def draw(rng: np.random.Generator, by_author: dict[str, np.ndarray], k: int, mix
     group = rng.choice(names, m, replace=False)
     cuts = np.sort(rng.choice(np.arange(1, k), m - 1, replace=False))
     split = np.diff(np.concatenate([[0], cuts, [k]]))
-    return np.concatenate([rng.choice(by_author[g], n, replace=False) for g, n in zip(group, split, strict=True)])
+    return np.concatenate(
+        [rng.choice(by_author[g], n, replace=False) for g, n in zip(group, split, strict=True)]
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--bylines", type=int, default=100, help="single-writer bylines per k and half (mixed: as many)")
+    ap.add_argument(
+        "--bylines", type=int, default=100, help="single-writer bylines per k and half (mixed: as many)"
+    )
     ap.add_argument("--k", type=int, action="append", help="byline sizes (default 2 4 6 10)")
-    ap.add_argument("--no-mask", action="store_true", help="do not mask topic words")
+    ap.add_argument(
+        "--mask-topic", action="store_true", help="mask topic words (off by default, as in unmask)"
+    )
     args = ap.parse_args()
     texts, authors = load(args.data)
     names = np.unique(authors)
@@ -59,7 +65,7 @@ def main() -> None:
     for h in range(2):
         ref = np.isin(authors, halves[h])
         t0 = time.perf_counter()
-        test = WritersTest(mask_topic=not args.no_mask).fit(
+        test = WritersTest(mask_topic=args.mask_topic).fit(
             [t for t, r in zip(texts, ref, strict=True) if r], authors[ref], name="c50-half"
         )
         fit_seconds += time.perf_counter() - t0
@@ -72,7 +78,7 @@ def main() -> None:
                     results[k]["y"].append(int(mixed))
                     results[k]["p"].append(res.p_multiple)
                     results[k]["writers"].append(res.writers)
-    out = {"bench": "c50_writers", "mask_topic": not args.no_mask, "bylines_per_k": 4 * args.bylines}
+    out = {"bench": "c50_writers", "mask_topic": args.mask_topic, "bylines_per_k": 4 * args.bylines}
     for k in sizes:
         y, p = np.array(results[k]["y"]), np.array(results[k]["p"])
         out[f"k{k}"] = {
