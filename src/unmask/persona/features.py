@@ -358,8 +358,13 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         self.hash_bits = hash_bits
         self.mask = mask
 
-    def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Counts of every hashed n-gram (columns: all ``2**hash_bits`` buckets)."""
+    def _counts(self, texts: Sequence[str], batch: int = 500) -> sp.csr_matrix:
+        """Counts of every hashed n-gram (columns: all ``2**hash_bits`` buckets), ``batch`` texts at a time
+        (the n-gram hashes of a batch are the memory peak)."""
+        if len(texts) > batch:
+            return sp.vstack(
+                [self._counts(texts[i : i + batch], batch) for i in range(0, len(texts), batch)], format="csr"
+            )
         n_docs = len(texts)
         if self.mask:
             texts = [mask_topic(t) for t in texts]

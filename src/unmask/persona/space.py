@@ -90,6 +90,11 @@ class StyleSpace(TransformerMixin, BaseEstimator):
     def fit(self, X: Sequence[str], y: Sequence[str] | None = None) -> StyleSpace:
         """Fit on reference documents ``X``; with their writers ``y``, also weigh each feature by how well it
         tells writers apart (see ``weigh``)."""
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X: Sequence[str], y: Sequence[str] | None = None) -> np.ndarray:
+        """Fit, and transform ``X`` from the counts fit made (texts are tokenised once)."""
         texts = _texts(X)
         if not 0.0 <= self.word_weight <= 1.0:
             raise ValueError(f"word_weight must be in [0, 1], not {self.word_weight}")
@@ -110,7 +115,7 @@ class StyleSpace(TransformerMixin, BaseEstimator):
         else:
             self.word_weights_ = np.ones(z.shape[1])
             self.char_weights_ = np.ones(chars.shape[1])
-        return self
+        return self._rows(z, chars)
 
     def zscores(self, X: Sequence[str]) -> np.ndarray:
         """The word-block z-scores of ``X`` (columns ``words_.vocabulary_``), unweighted."""
@@ -120,9 +125,13 @@ class StyleSpace(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> np.ndarray:
         """Rows of length 1 (float32): the weighted word block, then the centred, weighted character block."""
         texts = _texts(X)
-        words = normalize(self.zscores(texts) * self.word_weights_) * np.sqrt(self.word_weight)
-        chars = (self.chars_.transform(texts).toarray() - self.char_mean_) * self.char_weights_
-        chars = normalize(chars) * np.sqrt(1.0 - self.word_weight)
+        return self._rows(self.zscores(texts), self.chars_.transform(texts))
+
+    def _rows(self, z: np.ndarray, chars: sp.spmatrix) -> np.ndarray:
+        words = normalize(z * self.word_weights_) * np.sqrt(self.word_weight)
+        chars = normalize((chars.toarray() - self.char_mean_) * self.char_weights_) * np.sqrt(
+            1.0 - self.word_weight
+        )
         return np.hstack([words, chars]).astype(np.float32)
 
     def views(self, X: np.ndarray) -> dict[str, np.ndarray]:

@@ -229,14 +229,12 @@ class ImpostorsVerifier(_Verifier):
             if impostor_writers is not None
             else np.arange(len(impostors)).astype(str)
         )
-        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic).fit(
-            impostors, writers if impostor_writers is not None else None
-        )
+        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic)
+        X_docs = self.space_.fit_transform(impostors, writers if impostor_writers is not None else None)
         # Impostors are as large as the compared sides: the mean of several documents is steadier than one
         # document, so single-document impostors would lose to any set of documents.
         size = self.impostor_size or max(1, int(np.median([len(side) for pair in X for side in pair] or [1])))
         groups = _impostor_groups(writers, size, self.n_impostor_groups, self.random_state)
-        X_docs = self.space_.transform(impostors)
         self.impostors_ = normalize(np.stack([X_docs[g].mean(axis=0) for g in groups]))
         self.impostor_members_ = groups
         self.impostor_texts_ = np.asarray(impostors, dtype=object)

@@ -150,11 +150,9 @@ class WritersTest(BaseEstimator):
         counts = np.unique(writers, return_counts=True)[1]
         if (counts >= 2).sum() < 2:
             raise ValueError("the reference needs at least two writers with two documents or more each")
-        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic, word_weight=self.word_weight).fit(
-            texts, writers
-        )
+        self.space_ = StyleSpace(self.n_words, mask_topic=self.mask_topic, word_weight=self.word_weight)
         self.units_: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
-            0: (self.space_.transform(texts), writers, np.arange(len(texts)))
+            0: (self.space_.fit_transform(texts, writers), writers, np.arange(len(texts)))
         }
         self.reference_texts_ = texts
         self.reference_writers_ = writers
