@@ -140,9 +140,10 @@ class StyleSpace(TransformerMixin, BaseEstimator):
         return {"words": normalize(X[:, :w]), "chars": normalize(X[:, w:])}
 
 
-def fisher_ratio(X: np.ndarray | sp.spmatrix, y: Sequence[str]) -> np.ndarray:
+def fisher_ratio(X: np.ndarray | sp.spmatrix, y: Sequence[str], shrinkage: float = 0.1) -> np.ndarray:
     """Each column's between-writer over within-writer sum of squares (one-way ANOVA's ratio, without the
-    degrees of freedom), the weight of Fisher's criterion; sparse ``X`` stays sparse."""
+    degrees of freedom), the weight of Fisher's criterion, scaled to mean 1; the within-writer sum is
+    increased by ``shrinkage`` times its mean over the columns. Sparse ``X`` stays sparse."""
     labels, codes = np.unique(np.asarray([str(v) for v in y]), return_inverse=True)
     n = X.shape[0]
     groups = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(len(labels), n))
@@ -153,7 +154,9 @@ def fisher_ratio(X: np.ndarray | sp.spmatrix, y: Sequence[str]) -> np.ndarray:
     squares = np.asarray(X.multiply(X).sum(axis=0) if sp.issparse(X) else (X * X).sum(axis=0)).ravel()
     between = (counts[:, None] * (means - total) ** 2).sum(axis=0)
     within = squares - (counts[:, None] * means**2).sum(axis=0)
-    ratio = between / np.maximum(within, 1e-12)
+    # Shrunk towards the typical within-writer spread: a feature that never varies within the few documents
+    # of a writer (repeated texts) would otherwise get an unbounded weight.
+    ratio = between / (within + shrinkage * max(float(within.mean()), 1e-12))
     return ratio / max(float(ratio.mean()), 1e-12)
 
 

@@ -57,6 +57,8 @@ from unmask.persona.space import StyleSpace, cosine_distances
 STATISTICS = tuple(
     f"{view}_{name}" for view in ("words", "chars", "both") for name in ("mean", "outlier", "split")
 )
+# Simulated single-writer bylines come from at least this many reference writers (where it has them).
+MIN_SINGLE_WRITERS = 5
 METHOD = "persona.writers"
 METHOD_VERSION = "1"
 
@@ -159,6 +161,7 @@ class WritersTest(BaseEstimator):
         self.reference_words_ = np.array([len(t.split()) for t in texts])
         self.reference_name_ = name
         self.calibrators_: dict[tuple[int, int], Any] = {}
+        self.per_writer_: dict[int, dict[str, np.ndarray]] = {}
         return self
 
     # --- the test -----------------------------------------------------------------------------------------
@@ -221,9 +224,15 @@ class WritersTest(BaseEstimator):
         were."""
         segment = self._segment_length(length)
         X, writers, docs = self._reference_units(segment)
-        per_writer = {w: np.unique(docs[writers == w]) for w in np.unique(writers)}
-        most = max(len(d) for d in per_writer.values())
-        size = min(n_docs, self.max_size, most)
+        if segment not in self.per_writer_:
+            self.per_writer_[segment] = {w: np.unique(docs[writers == w]) for w in np.unique(writers)}
+        per_writer = self.per_writer_[segment]
+        # The size is one that at least MIN_SINGLE_WRITERS reference writers reach (all of them if fewer), so
+        # that single-writer bylines do not all come from the one most prolific writer.
+        reach = np.sort([len(d) for d in per_writer.values()])[::-1]
+        size = min(n_docs, self.max_size, int(reach[min(MIN_SINGLE_WRITERS, len(reach)) - 1]))
+        if size < 2:
+            raise ValueError("the reference has too few writers with two documents or more")
         key = (size, segment)
         if key not in self.calibrators_:
             model, compared = self._simulate(X, docs, per_writer, size)
@@ -369,6 +378,7 @@ def _statistics(distances: dict[str, np.ndarray]) -> np.ndarray:
         same = labels[:, None] == labels[None, :]
         within = D[same & off]
         between = D[~same]
-        split = between.mean() / within.mean() if within.size and within.mean() > 0 else 1.0
+        # Ties can leave one cluster (no pair between) or only singletons (no pair within): no split then.
+        split = between.mean() / within.mean() if between.size and within.size and within.mean() > 0 else 1.0
         out += [mean, outlier, split]
     return np.asarray(out, dtype=np.float64)
