@@ -364,3 +364,26 @@ def test_cli_rhythm(tmp_path: Path) -> None:
     assert data["utc_offset_hours"] == 3 and data["office_hours_score"] > 0.6
     assert len(data["histogram"]) == 7 and len(data["histogram"][0]) == 24
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+# --- real data ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.data
+def test_c50_bylines_single_and_mixed(shared_data: Path) -> None:
+    """Reuters C50 (research use, read in place): 20 writers as the reference, bylines of 6 articles by the
+    next 10, one writer or two; the test must tell most apart."""
+    rows = [json.loads(line) for line in (shared_data / "authorship/reuters_c50/train.jsonl").open()]
+    names = sorted({r["author"] for r in rows})
+    by = {n: [r["text"] for r in rows if r["author"] == n] for n in names}
+    ref_names = names[:20]
+    test = WritersTest(n_simulations=100).fit(
+        [t for n in ref_names for t in by[n][:20]], [n for n in ref_names for _ in range(20)]
+    )
+    others = names[20:30]
+    singles = [by[n][:6] for n in others]
+    mixed = [by[a][10:13] + by[b][10:13] for a, b in zip(others, others[1:] + others[:1], strict=True)]
+    p_single = np.array([test.test(s).p_multiple for s in singles])
+    p_mixed = np.array([test.test(m).p_multiple for m in mixed])
+    assert ((p_single < 0.5).sum() + (p_mixed >= 0.5).sum()) / 20 >= 0.75
+    assert p_mixed.mean() > p_single.mean() + 0.3
