@@ -185,7 +185,8 @@ def link(
     """Every pair of bylines in ``table``, with the calibrated probability that one person wrote both.
 
     General Impostors (:class:`ImpostorsVerifier`) with the reference's documents as impostors, calibrated
-    on pairs of reference document sets of the bylines' median size. ``same_writer`` is ``score > 0.5``;
+    on pairs of reference document sets of the bylines' median size. ``same_writer`` is ``score > 0.5``,
+    ``undecided`` marks scores within the verifier's abstention band around 0.5;
     ``features`` are the words both bylines over- or under-use most, relative to the reference.
     """
     groups = _by_byline(table)
@@ -216,6 +217,8 @@ def link(
                 "b": b,
                 "score": round(float(score), 4),
                 "same_writer": bool(score > 0.5),
+                # Within the verifier's abstention band the evidence does not decide (c@1's "no answer").
+                "undecided": bool(abs(score - 0.5) < verifier.abstain),
                 "features": [
                     {"feature": words[i], "z_a": round(float(z[a][i]), 2), "z_b": round(float(z[b][i]), 2)}
                     for i in order
