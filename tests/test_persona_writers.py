@@ -387,3 +387,27 @@ def test_c50_bylines_single_and_mixed(shared_data: Path) -> None:
     p_mixed = np.array([test.test(m).p_multiple for m in mixed])
     assert ((p_single < 0.5).sum() + (p_mixed >= 0.5).sum()) / 20 >= 0.75
     assert p_mixed.mean() > p_single.mean() + 0.3
+
+
+def test_cli_attribute(tmp_path: Path) -> None:
+    texts, writers = texts_by([70, 71, 72, 73], per=6, seed=14)
+    known = _jsonl(
+        tmp_path / "known.jsonl",
+        [
+            {"id": f"k{i}", "author": w, "text": t}
+            for i, (t, w) in enumerate(zip(texts, writers, strict=True))
+        ],
+    )
+    queries, truth = texts_by([70, 72], per=2, seed=15)
+    unknown = _jsonl(tmp_path / "unknown.jsonl", [{"id": f"u{i}", "text": t} for i, t in enumerate(queries)])
+    out = tmp_path / "p.jsonl"
+    args = ["persona", "attribute", "--known", str(known), "--unknown", str(unknown), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--closed-set"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [set(r) for r in rows] == [{"id", "author", "score"}] * 4
+    assert [r["author"] for r in rows] == truth
+    result = CliRunner().invoke(app, args)  # open set: an author or <UNK>
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(r["author"] in {*truth, "<UNK>"} for r in rows)
