@@ -288,10 +288,20 @@ def attribute(
     model = CharNgramClassifier(open_set=open_set and len(set(authors)) >= 3).fit(texts, authors)
     queries = unknown.column("text").to_pylist()
     predicted = model.predict(queries)
-    score = model.predict_proba(queries).max(axis=1)
+    proba = model.predict_proba(queries)
+    best = model.classes_[proba.argmax(axis=1)]
+    # score is the probability of the most likely known author; a <UNK> row also names that author, whose
+    # probability fell below the open-set threshold.
     return [
-        {"id": doc_id, "author": str(author), "score": round(float(s), 4)}
-        for doc_id, author, s in zip(unknown.column("doc_id").to_pylist(), predicted, score, strict=True)
+        {"id": doc_id, "author": str(author), "score": round(float(p), 4)}
+        | (
+            {"best_known": str(b), "threshold": round(float(model.threshold_), 4)}
+            if author == UNKNOWN
+            else {}
+        )
+        for doc_id, author, p, b in zip(
+            unknown.column("doc_id").to_pylist(), predicted, proba.max(axis=1), best, strict=True
+        )
     ]
 
 

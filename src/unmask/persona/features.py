@@ -26,9 +26,10 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -319,22 +320,138 @@ def style_statistics(texts: Iterable[str]) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(STYLE_STATISTICS))
 
 
-class CharNgramTfidf(TransformerMixin, BaseEstimator):
-    """Sublinear TF-IDF of hashed character n-grams, counted with numpy over all texts at once.
+# As scikit-learn's character analyser: runs of two or more white-space characters become one space.
+_WHITE_SPACES = re.compile(r"\s\s+")
+# Key spaces up to this size are made dense with a lookup table (linear time, 64 MB at most); larger ones
+# by sorting.
+_DENSE_KEYS = 1 << 24
 
-    The texts are lower-cased, runs of white space become one space, and every n-gram of ``ngram_range``
-    characters (spaces included, so word boundaries count) is hashed into ``2**hash_bits`` buckets; fit keeps
-    the ``max_features`` buckets with the most occurrences in the fitted texts and their inverse document
-    frequencies (``log((1 + n) / (1 + df)) + 1``, as scikit-learn's); transform gives ``1 + log(count)``
-    times idf, rows scaled to length 1. Hashing collisions are rare at 2**22 buckets and affect all texts
-    alike. The n-grams of all texts are computed in one pass over their concatenated code points, about 50
-    times faster than scikit-learn's Python analyzers on long texts.
+
+def _dense_ids(keys: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Ids 0..k-1 of the distinct values of ``keys`` (integers in ``[0, size)``), in value order, and k."""
+    if size <= _DENSE_KEYS:
+        table = np.zeros(size, dtype=np.int32)
+        table[keys] = 1
+        np.cumsum(table, out=table)
+        return table[keys].astype(np.int64) - 1, int(table[-1]) if size else 0
+    distinct, ids = np.unique(keys, return_inverse=True)
+    return ids.reshape(-1), len(distinct)
+
+
+def ngram_counts(
+    symbols: np.ndarray,
+    lengths: np.ndarray,
+    ngram_range: tuple[int, int],
+    name: Callable[[int, int], str],
+    vocabulary: dict[str, int] | None = None,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Counts of the n-grams of sequences of symbols, one row a sequence.
+
+    ``symbols`` are the sequences concatenated (non-negative integers), ``lengths`` their lengths;
+    ``name(position, n)`` is the name of the n-gram that starts at ``position`` of the concatenation. No
+    n-gram crosses from one sequence into the next. With a ``vocabulary`` (name -> column) the columns are
+    its, and other n-grams are dropped; without, the columns are every n-gram seen, sorted by name, and
+    their names are returned too. Each n-gram length takes one pass of vectorised integer operations
+    (an n-gram's id is made from the id of its first n - 1 symbols and its last symbol); Python only
+    touches distinct n-grams, to name them.
+    """
+    symbols = np.asarray(symbols, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n_docs = len(lengths)
+    ends = np.cumsum(lengths)
+    doc = np.repeat(np.arange(n_docs), lengths)
+    base = int(symbols.max()) + 1 if len(symbols) else 1
+    lo, hi = ngram_range
+    rows, cols, names = [], [], []
+    gram, n_grams = symbols, base
+    for n in range(1, hi + 1):
+        if len(gram) < 2 and n > 1:
+            break
+        if n > 1:
+            gram, n_grams = _dense_ids(gram[:-1] * base + symbols[n - 1 :], n_grams * base)
+        if n < lo:
+            continue
+        d = doc[: len(gram)]
+        at = np.flatnonzero(np.arange(len(gram)) + n <= ends[d])  # n-grams inside one sequence
+        g = gram[at]
+        first = np.zeros(n_grams, dtype=np.int64)
+        first[g] = at  # some occurrence of each n-gram, to name it
+        seen = np.zeros(n_grams, dtype=bool)
+        seen[g] = True
+        ids = np.flatnonzero(seen)
+        found = [name(p, n) for p in first[ids].tolist()]
+        column = np.full(n_grams, -1, dtype=np.int64)
+        if vocabulary is None:
+            column[ids] = np.arange(len(ids)) + len(names)
+            names.extend(found)
+        else:
+            column[ids] = np.fromiter((vocabulary.get(s, -1) for s in found), dtype=np.int64, count=len(ids))
+        c, d = column[g], d[at]
+        if vocabulary is not None:
+            kept = c >= 0
+            c, d = c[kept], d[kept]
+        rows.append(d)
+        cols.append(c)
+    n_cols = len(names) if vocabulary is None else len(vocabulary)
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    # Built transposed (one row an n-gram): its documents arrive in order, so no row needs sorting.
+    counts_t = sp.csr_matrix((np.ones(len(r), dtype=np.float32), (c, r)), shape=(n_cols, n_docs))
+    if vocabulary is None:
+        order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+        return counts_t[order].T.tocsr(), [names[i] for i in order]
+    return counts_t.T.tocsr(), names
+
+
+def char_ngram_counts(
+    texts: Sequence[str],
+    ngram_range: tuple[int, int] = (1, 4),
+    *,
+    lowercase: bool = False,
+    vocabulary: dict[str, int] | None = None,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Counts of the character n-grams of ``texts`` (white-space runs read as one space), and their names.
+
+    The same counts and names as scikit-learn's ``CountVectorizer(analyzer="char", ngram_range=...,
+    lowercase=...)``, computed with numpy over all texts at once.
+
+    Example::
+
+        >>> counts, names = char_ngram_counts(["abab", "ba"], (2, 2))
+        >>> names, counts.toarray().tolist()
+        (['ab', 'ba'], [[2.0, 1.0], [0.0, 1.0]])
+    """
+    texts = [_WHITE_SPACES.sub(" ", t.lower() if lowercase else t) for t in texts]
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    symbols = _dense_ids(codes, int(codes.max()) + 1)[0] if len(codes) else codes
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return ngram_counts(symbols, lengths, ngram_range, lambda p, n: joined[p : p + n], vocabulary)
+
+
+def word_ngram_counts(
+    texts: Sequence[str], ngram_range: tuple[int, int] = (1, 2), *, vocabulary: dict[str, int] | None = None
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Counts of the word n-grams of ``texts`` (:func:`tokens` with punctuation marks, joined by a space)."""
+    docs = [tokens(t, punctuation=True) for t in texts]
+    flat = [w for doc in docs for w in doc]
+    symbols = pa.array(flat, type=pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    return ngram_counts(symbols, lengths, ngram_range, lambda p, n: " ".join(flat[p : p + n]), vocabulary)
+
+
+class CharNgramTfidf(TransformerMixin, BaseEstimator):
+    """Sublinear TF-IDF of the most frequent lower-cased character n-grams, counted with numpy.
+
+    Runs of white space become one space and n-grams span word boundaries (:func:`char_ngram_counts`). Fit
+    keeps the ``max_features`` n-grams with the most occurrences in the fitted texts and their inverse
+    document frequencies (``log((1 + n) / (1 + df)) + 1``, as scikit-learn's); transform gives
+    ``1 + log(count)`` times idf, rows scaled to length 1.
 
     Parameters
     ----------
     ngram_range : (int, int), default=(2, 4)
     max_features : int, default=10000
-    hash_bits : int, default=22
     mask : bool, default=False
         Topic-mask the texts first (:func:`mask_topic`, all five languages' function words).
 
@@ -346,72 +463,37 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self,
-        ngram_range: tuple[int, int] = (2, 4),
-        *,
-        max_features: int = 10_000,
-        hash_bits: int = 22,
-        mask: bool = False,
+        self, ngram_range: tuple[int, int] = (2, 4), *, max_features: int = 10_000, mask: bool = False
     ):
         self.ngram_range = ngram_range
         self.max_features = max_features
-        self.hash_bits = hash_bits
         self.mask = mask
 
-    def _counts(self, texts: Sequence[str], batch: int = 500) -> sp.csr_matrix:
-        """Counts of every hashed n-gram (columns: all ``2**hash_bits`` buckets), ``batch`` texts at a time
-        (the n-gram hashes of a batch are the memory peak)."""
-        if len(texts) > batch:
-            return sp.vstack(
-                [self._counts(texts[i : i + batch], batch) for i in range(0, len(texts), batch)], format="csr"
-            )
-        n_docs = len(texts)
-        if self.mask:
-            texts = [mask_topic(t) for t in texts]
-        # \x00 separates texts; no n-gram may cross it.
-        joined = re.sub(r"\s+", " ", "\x00".join(texts).lower())
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        doc = np.cumsum(codes == 0)
-        size = np.uint64(1 << self.hash_bits)
-        rows, cols = [], []
-        lo, hi = self.ngram_range
-        for n in range(lo, hi + 1):
-            if len(codes) < n:
-                continue
-            m = len(codes) - n + 1
-            h = np.full(m, np.uint64(n))
-            ok = np.ones(m, dtype=bool)
-            for i in range(n):
-                part = codes[i : i + m]
-                h = h * np.uint64(1_000_003) + part  # wraps modulo 2**64: a polynomial hash
-                ok &= part != 0
-            h ^= h >> np.uint64(29)
-            h *= np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(32)
-            rows.append(doc[:m][ok])
-            cols.append((h[ok] % size).astype(np.int64))
-        r = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-        c = np.concatenate(cols) if cols else np.array([], dtype=np.int64)
-        counts = sp.coo_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n_docs, int(size)))
-        return counts.tocsr()
+    def _prepared(self, X: Sequence[str]) -> list[str]:
+        return [mask_topic(t) for t in X] if self.mask else list(X)
 
     def fit(self, X: Sequence[str], y=None) -> CharNgramTfidf:
         self.fit_transform(X)
         return self
 
     def fit_transform(self, X: Sequence[str], y=None) -> sp.csr_matrix:
-        counts = self._counts(list(X))
+        counts, names = char_ngram_counts(self._prepared(X), self.ngram_range, lowercase=True)
         totals = np.asarray(counts.sum(axis=0)).ravel()
-        kept = np.flatnonzero(totals)
-        kept = kept[np.argsort(-totals[kept], kind="stable")[: self.max_features]]
-        self.buckets_ = np.sort(kept)
-        counts = counts[:, self.buckets_]
-        df = np.bincount(counts.indices, minlength=len(self.buckets_))
+        kept = np.sort(np.argsort(-totals, kind="stable")[: self.max_features])
+        self.vocabulary_ = {names[c]: i for i, c in enumerate(kept.tolist())}
+        counts = counts[:, kept]
+        df = np.bincount(counts.indices, minlength=len(kept))
         self.idf_ = np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
         return self._weigh(counts)
 
     def transform(self, X: Sequence[str]) -> sp.csr_matrix:
-        return self._weigh(self._counts(list(X))[:, self.buckets_])
+        counts, _ = char_ngram_counts(
+            self._prepared(X), self.ngram_range, lowercase=True, vocabulary=self.vocabulary_
+        )
+        return self._weigh(counts)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(list(self.vocabulary_), dtype=object)
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         counts = counts.astype(np.float64)
