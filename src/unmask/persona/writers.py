@@ -227,10 +227,11 @@ class WritersTest(BaseEstimator):
         if segment not in self.per_writer_:
             self.per_writer_[segment] = {w: np.unique(docs[writers == w]) for w in np.unique(writers)}
         per_writer = self.per_writer_[segment]
-        # The size is one that at least MIN_SINGLE_WRITERS reference writers reach (all of them if fewer), so
-        # that single-writer bylines do not all come from the one most prolific writer.
+        # The size is one that at least MIN_SINGLE_WRITERS reference writers reach (all but one of them if
+        # fewer, at least two), so that single-writer bylines do not all come from the most prolific writer.
         reach = np.sort([len(d) for d in per_writer.values()])[::-1]
-        size = min(n_docs, self.max_size, int(reach[min(MIN_SINGLE_WRITERS, len(reach)) - 1]))
+        need = min(MIN_SINGLE_WRITERS, max(2, len(reach) - 1), len(reach))
+        size = min(n_docs, self.max_size, int(reach[need - 1]))
         if size < 2:
             raise ValueError("the reference has too few writers with two documents or more")
         key = (size, segment)
