@@ -102,7 +102,7 @@ def bitig_attributor(n_words: int) -> Attributor:
 
 
 def publius(known, disputed) -> dict:
-    """"Publius" as one byline, and an unsupervised clustering of the known papers.
+    """The "Publius" byline as a whole, and an unsupervised clustering of the known papers.
 
     The writers test needs a reference with known writers that does not hold the tested papers: the
     odd-numbered known papers are the reference, the even-numbered papers (known, joint and disputed: all
