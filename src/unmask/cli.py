@@ -470,23 +470,6 @@ def _case_or_temporary(case: Path | None) -> Iterator[Case]:
         yield c
 
 
-def _persona_documents(c: Case, docs: Path | None, bylines: list[str] | None):
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from unmask.documents import documents
-    from unmask.persona.engine import import_documents
-
-    table = import_documents(c, docs) if docs is not None else documents(c)
-    if bylines:
-        table = table.filter(pc.is_in(table.column("byline"), value_set=pa.array(bylines)))
-    if table.num_rows == 0:
-        from unmask.errors import OptionError
-
-        raise OptionError("no documents: give --docs FILE, or --case with imported articles (and --byline)")
-    return table
-
-
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
@@ -516,7 +499,7 @@ def persona_writers(
     from unmask.persona import engine
 
     with _user_errors(), _case_or_temporary(case) as c:
-        table = _persona_documents(c, docs, byline)
+        table = engine.load_documents(c, docs, byline)
         ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
         results = engine.writers(table, ref, mask_topic=mask_topic)
         findings = engine.writers_findings(results, table, ref)
@@ -589,7 +572,7 @@ def persona_link(
     from unmask.persona import engine
 
     with _user_errors(), _case_or_temporary(case) as c:
-        table = _persona_documents(c, docs, None)
+        table = engine.load_documents(c, docs)
         ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
         links = engine.link(table, ref, mask_topic=mask_topic)
         findings = engine.link_findings(links, table, ref)

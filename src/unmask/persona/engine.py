@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from unmask.case import Case
 from unmask.documents import documents as case_documents
@@ -65,6 +66,17 @@ def import_documents(
     ).to_arrow_table()
 
 
+def load_documents(case: Case, docs: str | Path | None, bylines: Sequence[str] | None = None) -> pa.Table:
+    """The documents a command works on: those of ``docs`` (imported into ``case`` first) or, without it,
+    all of the case's; only those of ``bylines`` if given."""
+    table = import_documents(case, docs) if docs is not None else case_documents(case)
+    if bylines:
+        table = table.filter(pc.is_in(table.column("byline"), value_set=pa.array(bylines)))
+    if table.num_rows == 0:
+        raise OptionError("no documents: give --docs FILE, or --case with imported articles (and --byline)")
+    return table
+
+
 def reference(case: Case, given: str | Path | None, *, exclude: Sequence[str] = ()) -> Reference:
     """The reference named by ``given``: None or ``federalist``, ``case``, or a file to import."""
     if given is None or str(given) == FEDERALIST:
@@ -85,16 +97,11 @@ def reference(case: Case, given: str | Path | None, *, exclude: Sequence[str] = 
 # --- is a byline one writer? --------------------------------------------------------------------------------
 
 
-def writers(
-    table: pa.Table, ref: Reference, *, bylines: Sequence[str] | None = None, mask_topic: bool = False
-) -> list[WritersResult]:
-    """The writers test of each byline of ``table`` (those in ``bylines`` if given) with two documents or
-    more, against ``ref``."""
+def writers(table: pa.Table, ref: Reference, *, mask_topic: bool = False) -> list[WritersResult]:
+    """The writers test of each byline of ``table`` with two documents or more, against ``ref``."""
     test = WritersTest(mask_topic=mask_topic).fit(ref.texts, ref.writers, name=ref.name)
     results = []
     for byline, rows in _by_byline(table).items():
-        if bylines is not None and byline not in bylines:
-            continue
         if len(rows) < 2:
             continue
         results.append(test.test([r["text"] for r in rows], [r["doc_id"] for r in rows], byline=byline))

@@ -33,7 +33,6 @@ import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 LANGUAGES = ("en", "fr", "it", "pl", "es")
 
@@ -438,64 +437,3 @@ def word_ngram_counts(
     symbols = pa.array(flat, type=pa.string()).dictionary_encode().indices.to_numpy(zero_copy_only=False)
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     return ngram_counts(symbols, lengths, ngram_range, lambda p, n: " ".join(flat[p : p + n]), vocabulary)
-
-
-class CharNgramTfidf(TransformerMixin, BaseEstimator):
-    """Sublinear TF-IDF of the most frequent lower-cased character n-grams, counted with numpy.
-
-    Runs of white space become one space and n-grams span word boundaries (:func:`char_ngram_counts`). Fit
-    keeps the ``max_features`` n-grams with the most occurrences in the fitted texts and their inverse
-    document frequencies (``log((1 + n) / (1 + df)) + 1``, as scikit-learn's); transform gives
-    ``1 + log(count)`` times idf, rows scaled to length 1.
-
-    Parameters
-    ----------
-    ngram_range : (int, int), default=(2, 4)
-    max_features : int, default=10000
-    mask : bool, default=False
-        Topic-mask the texts first (:func:`mask_topic`, all five languages' function words).
-
-    Example::
-
-        >>> X = CharNgramTfidf((2, 3), max_features=50).fit_transform(["The cat.", "the cat!", "A dog"])
-        >>> X.shape[0], round(float(X[0].multiply(X[0]).sum()), 6)
-        (3, 1.0)
-    """
-
-    def __init__(
-        self, ngram_range: tuple[int, int] = (2, 4), *, max_features: int = 10_000, mask: bool = False
-    ):
-        self.ngram_range = ngram_range
-        self.max_features = max_features
-        self.mask = mask
-
-    def _prepared(self, X: Sequence[str]) -> list[str]:
-        return [mask_topic(t) for t in X] if self.mask else list(X)
-
-    def fit(self, X: Sequence[str], y=None) -> CharNgramTfidf:
-        self.fit_transform(X)
-        return self
-
-    def fit_transform(self, X: Sequence[str], y=None) -> sp.csr_matrix:
-        counts, names = char_ngram_counts(self._prepared(X), self.ngram_range, lowercase=True)
-        totals = np.asarray(counts.sum(axis=0)).ravel()
-        kept = np.sort(np.argsort(-totals, kind="stable")[: self.max_features])
-        self.vocabulary_ = {names[c]: i for i, c in enumerate(kept.tolist())}
-        counts = counts[:, kept]
-        df = np.bincount(counts.indices, minlength=len(kept))
-        self.idf_ = np.log((1.0 + counts.shape[0]) / (1.0 + df)) + 1.0
-        return self._weigh(counts)
-
-    def transform(self, X: Sequence[str]) -> sp.csr_matrix:
-        counts, _ = char_ngram_counts(
-            self._prepared(X), self.ngram_range, lowercase=True, vocabulary=self.vocabulary_
-        )
-        return self._weigh(counts)
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.asarray(list(self.vocabulary_), dtype=object)
-
-    def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        counts = counts.astype(np.float64)
-        counts.data = 1.0 + np.log(counts.data)
-        return normalize(counts @ sp.diags(self.idf_))

@@ -35,7 +35,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from unmask.persona.features import CharNgramTfidf, MFWVectorizer
+from unmask.persona.features import MFWVectorizer
+from unmask.persona.ngrams import NgramVectorizer
 
 
 class StyleSpace(TransformerMixin, BaseEstimator):
@@ -60,7 +61,7 @@ class StyleSpace(TransformerMixin, BaseEstimator):
     ----------
     words_ : MFWVectorizer
         The fitted word profile (``mean_`` and ``scale_``: its z-score statistics over the fitted documents).
-    chars_ : CharNgramTfidf
+    chars_ : NgramVectorizer
         The fitted character n-gram vectoriser.
     char_mean_ : ndarray
         The reference's mean character n-gram vector.
@@ -103,7 +104,14 @@ class StyleSpace(TransformerMixin, BaseEstimator):
         self.mean_ = freqs.mean(axis=0)
         scale = freqs.std(axis=0, ddof=1) if len(texts) > 1 else np.zeros(freqs.shape[1])
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        self.chars_ = CharNgramTfidf(self.ngram_range, max_features=self.max_features, mask=self.mask_topic)
+        self.chars_ = NgramVectorizer(
+            self.ngram_range,
+            word_ngram_range=None,
+            lowercase=True,
+            min_df=1,
+            max_features=self.max_features,
+            mask_topic=self.mask_topic,
+        )
         chars = self.chars_.fit_transform(texts)
         # Centred on the reference, so that what every text shares (the language) does not make all alike.
         self.char_mean_ = np.asarray(chars.mean(axis=0), dtype=np.float64).ravel()

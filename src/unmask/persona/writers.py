@@ -276,7 +276,6 @@ class WritersTest(BaseEstimator):
             chosen = [rng.choice(per_writer[w], n, replace=False) for w, n in parts]
             return np.array([rng.choice(units_of[d]) for d in np.concatenate(chosen)])
 
-        rows: list[np.ndarray] = []
         drawn: list[np.ndarray] = []
         labels = []
         for _ in range(self.n_simulations):
