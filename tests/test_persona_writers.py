@@ -411,3 +411,20 @@ def test_cli_attribute(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert all(r["author"] in {*truth, "<UNK>"} for r in rows)
+
+
+def test_cli_persona_files_are_imported_with_quarantine(tmp_path: Path, persona_files) -> None:
+    docs = persona_files["docs"]
+    docs.write_text(docs.read_text() + '{"id": "broken", "byline": \n', encoding="utf-8")
+    case = tmp_path / "c.duckdb"
+    args = ["persona", "writers", "--docs", str(docs), "--reference", str(persona_files["reference"])]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "w.jsonl"), "--case", str(case)])
+    assert result.exit_code == 0, result.output
+    quarantined = CliRunner().invoke(app, ["quarantine", "--case", str(case), "--json"])
+    [row] = json.loads(quarantined.output)
+    assert row["path"] == str(docs) and row["line_no"] == 13
+    missing = CliRunner().invoke(
+        app, ["persona", "link", "--docs", str(tmp_path / "nope.jsonl"), "--out", "x"]
+    )
+    message = " ".join(missing.output.split())  # the console wraps long paths
+    assert missing.exit_code == 2 and f"{tmp_path / 'nope.jsonl'}: no such file" in message

@@ -40,7 +40,7 @@ def documents(case: Case, byline: str | None = None) -> pa.Table:
     Ordered by byline, publication time (undated last) and record. ``byline`` is matched as stored: trimmed,
     with white space collapsed.
     """
-    _require_documents(case)
+    require_documents(case)
     return case.con.sql(
         f"""
         SELECT {", ".join(DOCUMENT_COLUMNS)} FROM documents
@@ -88,7 +88,7 @@ def account_documents(
     ).to_arrow_table()
 
 
-def _require_documents(case: Case) -> None:
+def require_documents(case: Case) -> None:
     if case.schema_version() < 2:
         raise CaseError(
             f"{case.path}: made by an older unmask, without documents; open it once for writing "

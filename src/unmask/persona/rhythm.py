@@ -44,7 +44,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from unmask.case import Case
-from unmask.documents import _require_documents
+from unmask.documents import require_documents
 from unmask.errors import OptionError
 
 # Every whole-hour offset in use, and the half- and three-quarter-hour ones with many people behind them
@@ -510,7 +510,7 @@ def subject_times(
 
 
 def _byline_times(case: Case, byline: str) -> SubjectTimes:
-    _require_documents(case)
+    require_documents(case)
     rows = case.con.execute(
         f"""
         SELECT coalesce(epoch_us(d.published_at), 0) AS micros, d.published_at IS NULL AS undated,
