@@ -41,6 +41,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "base tables", "001_base.sql"),
     Migration(2, "documents", "002_documents.sql"),
+    Migration(3, "records", "003_records.sql"),
 )
 
 

@@ -125,7 +125,8 @@ def import_(
     format: Annotated[
         str,
         typer.Argument(
-            help="posts-csv, twitter-io, fivethirtyeight-ira, x-api-v2, telegram, coortweet or articles."
+            help="Posts: posts-csv, twitter-io, fivethirtyeight-ira, x-api-v2, telegram, coortweet; "
+            "documents: articles; records: meta-ads, google-ads, companies-house, fec, whois, html."
         ),
     ],
     files: Annotated[
@@ -141,6 +142,10 @@ def import_(
         list[str] | None,
         typer.Option("--map", help="Read another column as one of ours: NEW=OLD, e.g. post_id=tweet_id."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="whois: the date (YYYY-MM-DD) records describe where they do not say."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import exports into the case: every record is loaded or quarantined with its reason and line."""
@@ -150,7 +155,9 @@ def import_(
         mapping = parse_mapping(map_ or [])
         total = sum(_size(f) for f in files)
         with Case.open(case) as c, _progress(total, f"importing {format}") as advance:
-            results = import_files(c, format, files, timezone=timezone, mapping=mapping, on_bytes=advance)
+            results = import_files(
+                c, format, files, timezone=timezone, mapping=mapping, as_of=as_of, on_bytes=advance
+            )
     if as_json:
         _print_json(results)
         return
@@ -159,6 +166,8 @@ def import_(
             out.print(f"{escape(r.path)}: {escape(r.notes[0])}")
             continue
         accounts = f", {r.accounts_added:,} new accounts" if r.kind == "posts" else ""
+        if r.kind == "records" and not r.quarantined:
+            accounts += " (attribution run links them)"
         out.print(
             f"{escape(r.path)} ({r.format}, source {r.source_id}): [bold]{r.loaded:,}[/] {r.kind} loaded, "
             f"[bold]{r.quarantined:,}[/] quarantined{accounts} in {r.seconds:.1f} s"
@@ -661,6 +670,151 @@ def persona_rhythm(
         out.print(f"  {escape(line)}")
     if times.dropped_date_only:
         out.print(f"  {times.dropped_date_only} dated without a time of day: left out")
+
+
+attribution_app = typer.Typer(
+    help="Attribution: pages, sites, companies, people and money linked through public records.",
+    no_args_is_help=True,
+)
+app.add_typer(attribution_app, name="attribution")
+
+
+@attribution_app.command("run")
+def attribution_run(case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption = False) -> None:
+    """Resolve entities across sources, rebuild the evidence links and write the findings."""
+    from unmask.attribution.engine import run as run_attribution
+
+    with _user_errors(), Case.open(case) as c:
+        result = run_attribution(c)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(
+        f"{result.entities:,} entities; [bold]{result.merged:,}[/] merged automatically or by review, "
+        f"[bold]{result.candidates:,}[/] candidates to review; {result.links:,} links "
+        f"in {result.seconds:.1f} s"
+    )
+    for kind, n in sorted(result.findings.items()):
+        out.print(f"  {n:,} {kind} findings")
+    if result.candidates:
+        out.print(f"Review the candidates: unmask attribution review --case {escape(str(case))}")
+    out.print(f"Findings: unmask findings --case {escape(str(case))}")
+
+
+@attribution_app.command("review")
+def attribution_review(
+    case: CaseOption = Path(DEFAULT_CASE),
+    accept: Annotated[
+        tuple[str, str] | None, typer.Option(help="Merge this pair: LEFT_ID RIGHT_ID.", show_default=False)
+    ] = None,
+    reject: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="Keep this pair apart: LEFT_ID RIGHT_ID.", show_default=False),
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who decided (kept with the decision).")] = "reviewer",
+    limit: Annotated[int, typer.Option(help="How many candidates to list.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List the candidate merges, or accept or reject one; decisions are kept across runs."""
+    from unmask.attribution.engine import candidates, decide, ensure
+
+    with _user_errors(), Case.open(case) as c:
+        if accept or reject:
+            left, right = accept or reject  # type: ignore[misc]
+            decide(c, left, right, accept=accept is not None, by=by)
+            ensure(c)
+            out.print(f"{'accepted' if accept else 'rejected'}: {escape(left)} and {escape(right)}")
+            return
+        ensure(c)
+        rows = candidates(c, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("No candidates to review.")
+        return
+    out.print(_table(f"{len(rows)} candidate merges (best first)", rows))
+    out.print("Decide with: unmask attribution review --accept LEFT_ID RIGHT_ID (or --reject)")
+
+
+@app.command()
+def explain(
+    a: Annotated[str, typer.Argument(help="An entity: its id or its name.")],
+    b: Annotated[str, typer.Argument(help="Another entity: its id or its name.")],
+    case: CaseOption = Path(DEFAULT_CASE),
+    candidates: Annotated[
+        bool, typer.Option("--candidates", help="Also walk candidate merges nobody has reviewed.")
+    ] = False,
+    paths: Annotated[int, typer.Option(help="How many paths, shortest first.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """The shortest evidence paths between two entities, each hop with its source record."""
+    from unmask.attribution.engine import ensure
+    from unmask.attribution.paths import AmbiguousName, hop_text
+    from unmask.attribution.paths import explain as explain_paths
+
+    try:
+        with Case.open(case) as c:
+            ensure(c)
+            result = explain_paths(c, a, b, candidates=candidates, max_paths=paths)
+    except AmbiguousName as exc:
+        if as_json:
+            _print_json({"error": "ambiguous", "query": exc.query, "candidates": exc.matches})
+            raise typer.Exit(2) from None
+        _fail(str(exc))
+    except UnmaskError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(result)
+        return
+    start, end = result["from"], result["to"]
+    if not result["paths"]:
+        out.print(f"No evidence path between {escape(start['name'] or start['id'])} and "
+                  f"{escape(end['name'] or end['id'])}.")  # fmt: skip
+        return
+    for i, hops in enumerate(result["paths"], start=1):
+        out.print(f"[bold]Path {i}[/] ({len(hops)} hops):")
+        for hop in hops:
+            out.print("  " + escape(hop_text(hop)))
+
+
+export_app = typer.Typer(help="Export the case for other tools.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+OutOption = Annotated[Path, typer.Option("--out", help="The file to write.", show_default=False)]
+
+
+@export_app.command("ftm")
+def export_ftm(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("entities.ftm.jsonl")) -> None:
+    """FollowTheMoney JSON lines (for Aleph / OpenAleph; `ftm validate` reads them), merged entities."""
+    from unmask.attribution.engine import ensure
+    from unmask.exports import export_ftm as write
+
+    with _user_errors(), Case.open(case) as c:
+        ensure(c)
+        n = write(c, out_)
+    out.print(f"{n:,} entities written to {escape(str(out_))}")
+
+
+def _export_graph(case: Path, out_: Path, format: str) -> None:
+    from unmask.attribution.engine import ensure
+    from unmask.exports import export_graph
+
+    with _user_errors(), Case.open(case) as c:
+        ensure(c)
+        nodes, edges = export_graph(c, out_, format)
+    out.print(f"{nodes:,} nodes and {edges:,} edges written to {escape(str(out_))}")
+
+
+@export_app.command("gexf")
+def export_gexf(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("links.gexf")) -> None:
+    """The evidence graph as GEXF (Gephi): entities and identifiers, linked by records and merges."""
+    _export_graph(case, out_, "gexf")
+
+
+@export_app.command("graphml")
+def export_graphml(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("links.graphml")) -> None:
+    """The evidence graph as GraphML."""
+    _export_graph(case, out_, "graphml")
 
 
 def run() -> None:  # pragma: no cover - console entry point used by `python -m unmask`

@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -23,12 +24,18 @@ from unmask.case import Case
 from unmask.errors import FormatError, OptionError
 from unmask.ingest.articles import ArticlesReader
 from unmask.ingest.base import Reader
+from unmask.ingest.companies_house import CompaniesHouseReader
 from unmask.ingest.coortweet import CoorTweetReader
+from unmask.ingest.fec import FecReader
 from unmask.ingest.fivethirtyeight import FiveThirtyEightReader
+from unmask.ingest.google_ads import GoogleAdsReader
+from unmask.ingest.html_pages import HtmlPagesReader
+from unmask.ingest.meta_ads import MetaAdsReader
 from unmask.ingest.posts_csv import PostsCsvReader
 from unmask.ingest.stage import Stage
 from unmask.ingest.telegram import TelegramReader
 from unmask.ingest.twitter_io import TwitterIOReader
+from unmask.ingest.whois_records import WhoisReader
 from unmask.ingest.x_api_v2 import XApiV2Reader
 
 READERS: dict[str, type[Reader]] = {
@@ -41,6 +48,12 @@ READERS: dict[str, type[Reader]] = {
         TelegramReader,
         CoorTweetReader,
         ArticlesReader,
+        MetaAdsReader,
+        CompaniesHouseReader,
+        FecReader,
+        GoogleAdsReader,
+        HtmlPagesReader,
+        WhoisReader,
     )
 }
 
@@ -89,6 +102,7 @@ def import_files(
     *,
     timezone: str | None = None,
     mapping: dict[str, str] | None = None,
+    as_of: str | None = None,
     on_bytes: Callable[[int], None] = lambda n: None,
 ) -> list[ImportResult]:
     """Import ``paths`` as ``format`` in one transaction: all of them, or nothing if any cannot be read.
@@ -97,12 +111,18 @@ def import_files(
     the zone was not stated (``sources.options``), so that analyses of the time of day can refuse them.
 
     Re-importing a file already in the case (same sha256) changes nothing and is reported as skipped. A
-    path may be a folder where the format reads folders (``articles``).
+    path may be a folder where the format reads folders (``articles``). ``as_of`` (ISO date) is the date
+    records describe where they do not say (``whois``).
     """
     try:
         reader_cls = READERS[format]
     except KeyError:
         raise OptionError(f"unknown format {format!r}; known: {', '.join(READERS)}") from None
+    if as_of is not None:
+        try:
+            as_of = date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            raise OptionError(f"--as-of {as_of!r}: not a date (YYYY-MM-DD)") from None
     stated = timezone is not None
     timezone = timezone or "UTC"
     check_timezone(case.con, timezone)
@@ -110,7 +130,9 @@ def import_files(
     with case.transaction() as con:
         for given in paths:
             results.append(
-                _import_one(con, reader_cls, Path(given), str(given), timezone, stated, mapping, on_bytes)
+                _import_one(
+                    con, reader_cls, Path(given), str(given), timezone, stated, mapping, as_of, on_bytes
+                )
             )
     return results
 
@@ -123,6 +145,7 @@ def _import_one(
     timezone: str,
     stated: bool,
     mapping: dict[str, str] | None,
+    as_of: str | None,
     on_bytes: Callable[[int], None],
 ) -> ImportResult:
     started = time.perf_counter()
@@ -146,11 +169,13 @@ def _import_one(
             notes=[f"already imported as source {source_id} ({fmt}): nothing changed"],
         )
     options: dict = {"timezone": timezone, "timezone_stated": stated, "mapping": mapping or {}}
+    if as_of is not None:
+        options["as_of"] = as_of
     [(source_id,)] = con.execute(
         "INSERT INTO sources (path, sha256, format, options) VALUES (?, ?, ?, ?) RETURNING source_id",
         [given, sha, reader_cls.name, json.dumps(options)],
     ).fetchall()
-    reader = reader_cls(mapping=mapping)
+    reader = reader_cls(mapping=mapping, as_of=as_of)
     stage = Stage(con, on_bytes=on_bytes, schema=reader.stage_schema)
     stage.create()
     reader.stage(path, stage)

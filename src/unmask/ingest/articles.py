@@ -64,8 +64,8 @@ class ArticlesReader(Reader):
     stage_schema = DOCUMENT_STAGE_SCHEMA
     reads_folders = True
 
-    def __init__(self, *, mapping: dict[str, str] | None = None):
-        super().__init__(mapping=mapping)
+    def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
+        super().__init__(mapping=mapping, as_of=as_of)
         self.html_reduced = 0
 
     @classmethod

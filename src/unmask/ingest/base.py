@@ -37,6 +37,9 @@ class Reader:
     ----------
     mapping:
         ``{our_column: their_column}`` renames, for exports whose columns are named otherwise (``--map``).
+    as_of:
+        The date the records describe, for records that do not say (a WHOIS response saved without its
+        date: ``--as-of``); readers that have no use for it ignore it.
 
     A reader appends what it assumed to ``notes`` (shown by the import and kept in ``sources.notes``).
     ``loads`` names what its records become (``posts``, ``documents``); ``stage_schema`` is its staging
@@ -49,8 +52,9 @@ class Reader:
     stage_schema: ClassVar[pa.Schema]
     reads_folders: ClassVar[bool] = False  # a folder may be given instead of a file
 
-    def __init__(self, *, mapping: dict[str, str] | None = None):
+    def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
         self.mapping = dict(mapping or {})
+        self.as_of = as_of
         self.notes: list[str] = []
 
     @classmethod

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from unmask.errors import FormatError
 from unmask.ingest.base import Reader
+from unmask.ingest.textfile import jsonl_records
 
 T = TypeVar("T")
 
@@ -54,6 +55,7 @@ class JsonItem:
     line_no: int
     raw: str
     error: str | None = None
+    envelope: dict | None = None  # json_records: the other members of the response the item came in
 
 
 class _Broken(Exception):
@@ -462,3 +464,47 @@ def item_row(
     except FieldTypeError as exc:
         row["error"], row["error_field"] = str(exc), exc.field
     return row
+
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+
+def json_records(path: Path, *, on_bytes: Callable[[int], None], member: str = "data") -> Iterator[JsonItem]:
+    """Each record of a JSON export: a JSON Lines line, an array element, an element of a response's
+    ``member`` array (an API page such as ``{"data": [...], "paging": ...}``), or a bare object.
+
+    Broken records carry their error and reading goes on; a file cut inside its JSON yields what came
+    before the cut.
+    """
+    if path.name.lower().endswith(JSON_LINES_SUFFIXES):
+        for rec, value in jsonl_records(path, on_bytes=on_bytes):
+            yield JsonItem(value, rec.line_no, rec.raw, rec.error)
+        return
+    with JsonStream(path, on_bytes) as stream:
+        while not stream.truncated:
+            c = stream.peek()
+            if c == "":
+                break
+            if c == "[":
+                for _ in stream.array_items():
+                    yield stream.read_item()
+            elif c == "{":
+                line = stream.line()
+                members: dict = {}
+                items: list[JsonItem] = []
+                for key in stream.object_keys():
+                    if key == member and stream.peek() == "[":
+                        members[key] = None
+                        for _ in stream.array_items():
+                            items.append(stream.read_item())
+                    else:
+                        members[key] = stream.read_value()
+                if member in members:
+                    for item in items:
+                        item.envelope = members
+                        yield item
+                else:
+                    yield JsonItem(members, line, cap_raw(json.dumps(members, ensure_ascii=False)))
+            else:
+                raise FormatError(path, f"expected a JSON object or list, found {c!r}", line=stream.line())
+        stream.finish()

@@ -1,0 +1,1 @@
+"""Attribution: from pages and sites to the people and money behind them."""

@@ -1,0 +1,156 @@
+"""Running attribution on a case: resolve entities, rebuild links, write findings; and reviewing merges.
+
+Imports never resolve or link: :func:`run` does, and records a digest of what it read (the sources and the
+reviewer's decisions), so that :func:`ensure` (called by ``explain`` and the exports) runs it again only
+when the case has changed since.
+
+Example::
+
+    >>> from unmask.case import Case
+    >>> with Case.open("case.duckdb") as case:                  # doctest: +SKIP
+    ...     result = run(case)
+    ...     result.findings
+    {'shared-funder': 2, 'synchronised-launch': 1, 'shared-infrastructure': 1}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+from unmask.attribution.funders import payer_classes, shared_funder_findings, synchronised_launch_findings
+from unmask.attribution.graph import load_records, write_entities, write_links
+from unmask.attribution.infrastructure import shared_infrastructure_findings
+from unmask.attribution.resolve import Resolver, clusters
+from unmask.case import Case
+from unmask.errors import OptionError
+from unmask.findings import write_findings
+
+METHOD_PREFIX = "attribution."
+
+
+@dataclass
+class RunResult:
+    entities: int = 0
+    merged: int = 0  # automatic and accepted merges
+    candidates: int = 0  # pairs waiting for review
+    links: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def data_state(case: Case) -> str:
+    """A digest of everything attribution reads: the sources and the reviewer's decisions."""
+    sources = case.con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
+    decisions = case.con.execute(
+        "SELECT left_id, right_id, decision FROM resolutions WHERE decision IN ('accepted', 'rejected')"
+        " ORDER BY left_id, right_id"
+    ).fetchall()
+    return hashlib.sha256(json.dumps([sources, decisions]).encode()).hexdigest()
+
+
+def last_state(case: Case) -> str | None:
+    rows = case.con.execute("SELECT data_state FROM attribution_runs ORDER BY run_at DESC LIMIT 1").fetchall()
+    return rows[0][0] if rows else None
+
+
+def run(case: Case, resolver: Resolver | None = None) -> RunResult:
+    """Resolve, link and find; replace the attribution findings of any earlier run."""
+    started = time.perf_counter()
+    resolver = resolver or Resolver()
+    result = RunResult()
+    with case.transaction() as con:
+        pairs = resolver.fit(load_records(con)).pairs_
+        decided = {
+            (a, b): d
+            for a, b, d in con.execute(
+                "SELECT left_id, right_id, decision FROM resolutions"
+                " WHERE decision IN ('accepted', 'rejected')"
+            ).fetchall()
+        }
+        con.execute("DELETE FROM resolutions WHERE decision IN ('auto', 'candidate')")
+        fresh = [p for p in pairs if (p.left_id, p.right_id) not in decided]
+        con.executemany(
+            "INSERT INTO resolutions (left_id, right_id, schema, score, rule, decision)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [[p.left_id, p.right_id, p.schema, p.score, p.rule, p.decision] for p in fresh],
+        )
+        merged = con.execute(
+            "SELECT left_id, right_id FROM resolutions WHERE decision IN ('auto', 'accepted')"
+        ).fetchall()
+        result.merged = len(merged)
+        result.candidates = sum(1 for p in fresh if p.decision == "candidate")
+        canonical = clusters(merged)
+        result.entities = write_entities(con, canonical, payer_classes(con))
+        result.links = write_links(con)
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT finding_id FROM findings WHERE method LIKE ?", [METHOD_PREFIX + "%"]
+            ).fetchall()
+        ]
+        con.execute("DELETE FROM evidence WHERE finding_id IN (SELECT unnest(?))", [ids])
+        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT unnest(?))", [ids])
+        found = [
+            *shared_funder_findings(con),
+            *synchronised_launch_findings(con),
+            *shared_infrastructure_findings(con),
+        ]
+    write_findings(case, found)
+    for f in found:
+        result.findings[f.kind] = result.findings.get(f.kind, 0) + 1
+    case.con.execute(
+        "INSERT INTO attribution_runs (data_state, entities, links, findings) VALUES (?, ?, ?, ?)",
+        [data_state(case), result.entities, result.links, len(found)],
+    )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def ensure(case: Case) -> RunResult | None:
+    """Run attribution if the case changed since the last run (or never ran); None if it is up to date."""
+    if last_state(case) == data_state(case):
+        return None
+    return run(case)
+
+
+def candidates(case: Case, *, limit: int = 50) -> list[dict]:
+    """Pairs waiting for review, best first, with what each side is."""
+    return case.query(
+        """
+        SELECT r.left_id, l.name AS left_name, l.schema AS left_schema, r.right_id, rr.name AS right_name,
+               rr.schema AS right_schema, r.score, r.rule
+        FROM resolutions r LEFT JOIN entities l ON l.entity_id = r.left_id
+        LEFT JOIN entities rr ON rr.entity_id = r.right_id
+        WHERE r.decision = 'candidate' ORDER BY r.score DESC, r.left_id, r.right_id LIMIT ?
+        """,
+        [limit],
+    )
+
+
+def decide(case: Case, left_id: str, right_id: str, *, accept: bool, by: str) -> None:
+    """Record a reviewer's decision on a pair; the next run keeps it (and merges or splits accordingly)."""
+    left_id, right_id = sorted((left_id, right_id))
+    with case.transaction() as con:
+        known = con.execute(
+            "SELECT count(*) FROM entities WHERE entity_id IN (?, ?)", [left_id, right_id]
+        ).fetchall()[0][0]
+        if known < 2:
+            raise OptionError(f"unknown entity id: {left_id} or {right_id} (run `unmask attribution run`)")
+        decision = "accepted" if accept else "rejected"
+        updated = con.execute(
+            "UPDATE resolutions SET decision = ?, decided_by = ?, decided_at = current_timestamp"
+            " WHERE left_id = ? AND right_id = ? RETURNING left_id",
+            [decision, by, left_id, right_id],
+        ).fetchall()
+        if not updated:
+            schema = con.execute("SELECT schema FROM entities WHERE entity_id = ?", [left_id]).fetchall()[0][
+                0
+            ]
+            con.execute(
+                "INSERT INTO resolutions VALUES"
+                " (?, ?, ?, 1.0, 'decided by a reviewer', ?, ?, current_timestamp)",
+                [left_id, right_id, schema, decision, by],
+            )

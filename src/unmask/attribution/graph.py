@@ -1,0 +1,212 @@
+"""The evidence graph of a case: entities, and links that each rest on one record or one resolution.
+
+:func:`write_entities` gives every FtM entity its schema, display name and canonical id (after merges);
+:func:`write_links` derives the links, in SQL:
+
+- **record links** from FtM's interval schemata, read from the record that states both ends: a ``Payment``
+  (payer → beneficiary: "paid for the ads of", "donated to"), a ``Directorship`` ("director of"), an
+  ``Employment`` ("employed by … as LOBBYIST"), ``Membership``, ``Representation``, ``Ownership``
+  (a domain's registrant → the site), ``UnknownLink``;
+- **same-as links** from resolution: automatic and accepted merges, and candidates (which paths use
+  only when asked);
+- **shared-value links** from an entity to an identifier node (``ga-ua:UA-1234-1``, ``email:x@y.org``)
+  where two or more entities show the value.
+
+Payers that are placeholders get no links; platform-wide and agency payers cost more to cross, so that a
+shortest path goes through them only when nothing better exists.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+from followthemoney import model
+
+from unmask.attribution.resolve import MATCHABLE, EntityRecord
+
+# FtM interval schemata read as links: (schema, from property, to property).
+EDGE_SCHEMATA = (
+    ("Payment", "payer", "beneficiary"),
+    ("Directorship", "director", "organization"),
+    ("Employment", "employee", "employer"),
+    ("Membership", "member", "organization"),
+    ("Representation", "agent", "client"),
+    ("Ownership", "owner", "asset"),
+    ("UnknownLink", "subject", "object"),
+    ("Associate", "person", "associate"),
+    ("Family", "person", "relative"),
+)
+# Infrastructure kinds that identify one operator, and those that many unrelated sites share.
+STRONG_VALUES = frozenset(
+    [
+        "ga-ua",
+        "ga-account",
+        "ga4",
+        "gtm",
+        "adsense",
+        "fb-pixel",
+        "google-site-verification",
+        "facebook-domain-verification",
+        "yandex-verification",
+        "msvalidate.01",
+        "p:domain_verify",
+        "registrant-email",
+        "registrant-phone",
+        "email",
+        "phone",
+    ]
+)
+WEAK_VALUES = frozenset(["nameserver-set", "ip", "social"])
+# A value on more entities than this is shared hosting or a template, not one operator.
+MAX_SHARING = 50
+COST = {"record": 1.0, "same-as": 1.0, "candidate": 4.0, "strong": 1.0, "weak": 3.0, "generic-payer": 6.0}
+
+
+def _schema(schemata: list[str]) -> str:
+    """The most specific schema the records give an entity (a LegalEntity seen as a Company: Company)."""
+    best = schemata[0]
+    for s in schemata[1:]:
+        try:
+            best = model.common_schema(best, s).name
+        except Exception:  # records disagree (Person and Company): keep the first record's
+            continue
+    return best
+
+
+def load_records(con: duckdb.DuckDBPyConnection) -> list[EntityRecord]:
+    """What resolution reads of each matchable entity, straight from the statements."""
+    rows = con.execute(
+        f"""
+        SELECT entity_id, list(DISTINCT schema ORDER BY schema),
+               list(DISTINCT value) FILTER (WHERE prop = 'name'),
+               list(DISTINCT value) FILTER (WHERE prop IN ('registrationNumber', 'idNumber', 'taxNumber',
+                                                            'leiCode', 'vatCode')),
+               list(DISTINCT value) FILTER (WHERE prop = 'birthDate'),
+               list(DISTINCT value) FILTER (WHERE prop IN ('email', 'phone')),
+               list(DISTINCT value) FILTER (WHERE prop = 'address')
+        FROM statements WHERE schema IN {MATCHABLE}
+        GROUP BY entity_id ORDER BY entity_id
+        """
+    ).fetchall()
+    return [
+        EntityRecord(eid, _schema(schemata), names or [], ids or [], births or [], contacts or [], addr or [])
+        for eid, schemata, names, ids, births, contacts, addr in rows
+    ]
+
+
+def write_entities(
+    con: duckdb.DuckDBPyConnection, canonical: dict[str, str], payer_classes: dict[str, str]
+) -> int:
+    rows = con.execute(
+        """
+        SELECT entity_id, list(DISTINCT schema ORDER BY schema),
+               arg_min(value, source_id * 1e12 + record_no) FILTER (WHERE prop = 'name')
+        FROM statements GROUP BY entity_id
+        """
+    ).fetchall()
+    con.execute("DELETE FROM entities")
+    table = pa.table(
+        {
+            "entity_id": [r[0] for r in rows],
+            "schema": [_schema(r[1]) for r in rows],
+            "name": [r[2] for r in rows],
+            "canonical_id": [canonical.get(r[0], r[0]) for r in rows],
+            "payer_class": [payer_classes.get(r[0]) for r in rows],
+        }
+    )
+    con.register("_unmask_entities", table)
+    try:
+        con.execute("INSERT INTO entities SELECT * FROM _unmask_entities")
+    finally:
+        con.unregister("_unmask_entities")
+    return len(rows)
+
+
+def write_links(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``links`` from statements, resolutions and infrastructure; return how many there are."""
+    edges = ", ".join(f"('{s}', '{a}', '{b}')" for s, a, b in EDGE_SCHEMATA)
+    con.execute("DELETE FROM links")
+    con.execute(
+        f"""
+        INSERT INTO links
+        WITH edge_props(schema, src, dst) AS (VALUES {edges}),
+        qualifier AS (
+            SELECT entity_id,
+                   first(value ORDER BY value) FILTER (WHERE prop = 'role') AS role,
+                   first(value ORDER BY value) FILTER (WHERE prop = 'purpose') AS purpose
+            FROM statements WHERE prop IN ('role', 'purpose') GROUP BY entity_id
+        ),
+        pairs AS (
+            SELECT s.value AS from_id, t.value AS to_id, s.schema, s.entity_id AS via,
+                   s.source_id, s.record_no, q.role, q.purpose
+            FROM statements s
+            JOIN edge_props e ON s.schema = e.schema AND s.prop = e.src
+            JOIN statements t ON t.entity_id = s.entity_id AND t.prop = e.dst
+                 AND t.source_id = s.source_id AND t.record_no = s.record_no
+            LEFT JOIN qualifier q ON q.entity_id = s.entity_id
+        ),
+        worded AS (
+            SELECT *, CASE schema
+                WHEN 'Payment' THEN CASE
+                    WHEN purpose ILIKE '%ads%' THEN 'paid for the ads of'
+                    WHEN purpose ILIKE 'contribution%' THEN 'donated to'
+                    ELSE 'paid' END
+                WHEN 'Directorship' THEN lower(coalesce(role, 'officer')) || ' of'
+                WHEN 'Employment' THEN 'employed by' || coalesce(' as ' || lower(role), '')
+                WHEN 'Membership' THEN 'member of' || coalesce(' (' || role || ')', '')
+                WHEN 'Representation' THEN 'represents' || coalesce(' (' || role || ')', '')
+                WHEN 'Ownership' THEN CASE WHEN role ILIKE '%registrant%' THEN 'registrant of'
+                                           ELSE 'owner of' END
+                ELSE 'linked to' || coalesce(' (' || role || ')', '') END AS relation
+            FROM pairs
+        )
+        SELECT w.from_id, w.to_id, any_value(w.relation), 'record',
+               CASE WHEN any_value(p.payer_class) IN ('platform-wide', 'agency')
+                    THEN {COST["generic-payer"]} ELSE {COST["record"]} END,
+               arg_min(w.source_id, w.source_id * 1e12 + w.record_no),
+               arg_min(w.record_no, w.source_id * 1e12 + w.record_no),
+               json_object('records', count(*), 'via', arg_min(w.via, w.source_id * 1e12 + w.record_no),
+                           'payer_class', any_value(p.payer_class))
+        FROM worded w LEFT JOIN entities p ON p.entity_id = w.from_id
+        WHERE coalesce(p.payer_class, '') <> 'placeholder' AND w.from_id <> w.to_id
+        GROUP BY w.from_id, w.to_id, w.relation
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO links
+        SELECT left_id, right_id,
+               CASE WHEN decision = 'candidate' THEN 'possibly the same as' ELSE 'same as' END,
+               CASE WHEN decision = 'candidate' THEN 'candidate' ELSE 'same-as' END,
+               CASE WHEN decision = 'candidate' THEN {COST["candidate"]} ELSE {COST["same-as"]} END,
+               NULL, NULL,
+               json_object('score', score, 'rule', rule, 'decision', decision, 'decided_by', decided_by)
+        FROM resolutions WHERE decision IN ('auto', 'accepted', 'candidate')
+        """
+    )
+    strong = ", ".join(f"'{k}'" for k in sorted(STRONG_VALUES))
+    weak = ", ".join(f"'{k}'" for k in sorted(WEAK_VALUES))
+    con.execute(
+        f"""
+        INSERT INTO links
+        WITH seen AS (
+            SELECT entity_id, kind, value, source_id, record_no, as_of FROM infrastructure
+            WHERE kind IN ({strong}, {weak})
+            UNION ALL
+            SELECT entity_id, prop, lower(value), source_id, record_no, NULL FROM statements
+            WHERE prop IN ('email', 'phone') AND schema IN {MATCHABLE}
+        ),
+        shared AS (
+            SELECT kind, value FROM seen GROUP BY kind, value
+            HAVING count(DISTINCT entity_id) BETWEEN 2 AND {MAX_SHARING}
+        )
+        SELECT s.entity_id, s.kind || ':' || s.value, 'uses ' || s.kind || ' ' || s.value, 'shared-value',
+               CASE WHEN s.kind IN ({strong}) THEN {COST["strong"]} ELSE {COST["weak"]} END,
+               arg_min(s.source_id, s.source_id * 1e12 + s.record_no),
+               arg_min(s.record_no, s.source_id * 1e12 + s.record_no),
+               json_object('kind', s.kind, 'value', s.value, 'records', count(*), 'as_of', min(s.as_of))
+        FROM seen s JOIN shared USING (kind, value)
+        GROUP BY s.entity_id, s.kind, s.value
+        """
+    )
+    return con.execute("SELECT count(*) FROM links").fetchall()[0][0]

@@ -1,0 +1,154 @@
+"""Evidence paths: the shortest chains of records that connect two entities.
+
+The graph is the case's ``links`` (records, merges, shared identifiers), read in either direction, each
+link costing its weight (a record or a merge 1, a shared weak value 3, a candidate merge 4 and only when
+asked, a link through an agency or platform-wide payer 6). :func:`explain` returns up to ``max_paths``
+loop-free paths in order of cost (Yen's k-shortest paths, as igraph implements them: J. Y. Yen, "Finding
+the k shortest loopless paths in a network", Management Science 17(11), 1971). Each hop names the record
+it rests on: the source file and record number, or the merge's rule and score.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import igraph as ig
+
+from unmask.case import Case
+from unmask.errors import UnmaskError
+
+
+class AmbiguousName(UnmaskError):
+    """A name that fits several entities: the candidates are listed so the user can give an id."""
+
+    def __init__(self, query: str, matches: list[dict]):
+        self.query = query
+        self.matches = matches
+        listed = "; ".join(f"{m['id']} ({m['schema']}: {m['name']})" for m in matches[:20])
+        more = f" and {len(matches) - 20} more" if len(matches) > 20 else ""
+        super().__init__(f"{query!r} names {len(matches)} entities; give one of these ids: {listed}{more}")
+
+
+class UnknownEntity(UnmaskError):
+    pass
+
+
+def _node(case: Case, node_id: str) -> dict[str, Any]:
+    rows = case.con.execute("SELECT name, schema FROM entities WHERE entity_id = ?", [node_id]).fetchall()
+    if rows:
+        return {"id": node_id, "name": rows[0][0], "schema": rows[0][1]}
+    kind, _, value = node_id.partition(":")
+    return {"id": node_id, "name": value, "schema": f"Identifier ({kind})"}
+
+
+def find_entity(case: Case, query: str) -> dict[str, Any]:
+    """The entity ``query`` names: an entity or identifier id, else a name (case-insensitive).
+
+    A name that several entities carry, after merges are counted as one, raises :class:`AmbiguousName`.
+    """
+    exact = case.con.execute("SELECT count(*) FROM entities WHERE entity_id = ?", [query]).fetchall()[0][0]
+    if exact or case.con.execute("SELECT count(*) FROM links WHERE to_id = ?", [query]).fetchall()[0][0]:
+        return _node(case, query)
+    rows = case.con.execute(
+        """
+        SELECT DISTINCT e.entity_id, e.name, e.schema, e.canonical_id FROM statements s
+        JOIN entities e ON e.entity_id = s.entity_id
+        WHERE s.prop = 'name' AND lower(s.value) = lower(trim(?))
+        ORDER BY e.entity_id
+        """,
+        [query],
+    ).fetchall()
+    if not rows:
+        rows = case.con.execute(
+            "SELECT entity_id, name, schema, canonical_id FROM entities"
+            " WHERE name ILIKE '%' || trim(?) || '%' AND schema NOT IN ('Payment', 'Directorship',"
+            " 'Employment', 'Membership', 'Representation', 'Ownership', 'UnknownLink') ORDER BY entity_id",
+            [query],
+        ).fetchall()
+    if not rows:
+        raise UnknownEntity(f"no entity is named or has the id {query!r} (`unmask attribution run` first?)")
+    if len({r[3] for r in rows}) > 1:
+        raise AmbiguousName(query, [{"id": r[0], "name": r[1], "schema": r[2]} for r in rows])
+    return {"id": rows[0][0], "name": rows[0][1], "schema": rows[0][2]}
+
+
+def explain(
+    case: Case, a: str, b: str, *, candidates: bool = False, max_paths: int = 3, max_hops: int = 10
+) -> dict[str, Any]:
+    """``{"from": node, "to": node, "paths": [[hop, ...], ...]}``, ``"paths": []`` when none exists.
+
+    A hop is ``{"from": node, "to": node, "relation", "source", "row"}`` in the order walked; ``reverse``
+    says the record states it the other way ("B paid for the ads of A"), and merges carry ``rule`` and
+    ``score``.
+    """
+    start, end = find_entity(case, a), find_entity(case, b)
+    kinds = (
+        ("record", "same-as", "shared-value", "candidate")
+        if candidates
+        else ("record", "same-as", "shared-value")
+    )
+    rows = case.con.execute(
+        "SELECT l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail"
+        " FROM links l LEFT JOIN sources s USING (source_id) WHERE l.kind IN (SELECT unnest(?))",
+        [list(kinds)],
+    ).fetchall()
+    result: dict[str, Any] = {"from": start, "to": end, "paths": []}
+    if start["id"] == end["id"]:
+        return result
+    nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    index = {n: i for i, n in enumerate(nodes)}
+    if start["id"] not in index or end["id"] not in index:
+        return result
+    graph = ig.Graph(n=len(nodes), edges=[(index[r[0]], index[r[1]]) for r in rows])
+    paths = graph.get_k_shortest_paths(
+        index[start["id"]], index[end["id"]], k=max_paths, weights=[r[4] for r in rows], output="epath"
+    )
+    cache: dict[str, dict[str, Any]] = {}
+
+    def node(node_id: str) -> dict[str, Any]:
+        if node_id not in cache:
+            cache[node_id] = _node(case, node_id)
+        return cache[node_id]
+
+    for epath in paths:
+        if not epath or len(epath) > max_hops:
+            continue
+        hops, at = [], start["id"]
+        for e in epath:
+            from_id, to_id, relation, kind, _, path, record_no, detail = rows[e]
+            reverse = from_id != at
+            here, there = (to_id, from_id) if reverse else (from_id, to_id)
+            hop: dict[str, Any] = {
+                "from": node(here),
+                "to": node(there),
+                "relation": relation,
+                "reverse": reverse,
+                "source": path
+                if path is not None
+                else ("resolution" if kind in ("same-as", "candidate") else None),
+                "row": record_no,
+            }
+            info = json.loads(detail) if detail else {}
+            if kind in ("same-as", "candidate"):
+                hop.update(
+                    {"rule": info.get("rule"), "score": info.get("score"), "decision": info.get("decision")}
+                )
+            hops.append(hop)
+            at = there
+        result["paths"].append(hops)
+    return result
+
+
+def hop_text(hop: dict[str, Any]) -> str:
+    """One hop in words: "A —paid for the ads of→ B  [file.json, record 3]"."""
+    left, right = hop["from"], hop["to"]
+    relation = hop["relation"]
+    arrow = f"<-{relation}-" if hop["reverse"] else f"-{relation}->"
+    if "rule" in hop:
+        where = f"[{hop.get('decision')} merge, score {hop['score']}: {hop['rule']}]"
+    else:
+        where = f"[{hop['source']}, record {hop['row']}]"
+    left_text = f"{left['name'] or left['id']} ({left['schema']})"
+    right_text = f"{right['name'] or right['id']} ({right['schema']})"
+    return f"{left_text} {arrow} {right_text}  {where}"

@@ -1,0 +1,107 @@
+"""Saved web pages: the infrastructure identifiers a site carries (:mod:`unmask.attribution.trackers`).
+
+A file is one page; a folder is every ``.html``/``.htm`` file in it (one record a file, in name order).
+Each page becomes a website, an FtM ``Asset`` named by its domain (FtM has no website schema; see
+docs/attribution.md), and its tracking ids, verification tokens, social accounts, e-mails and phones become
+``infrastructure`` rows on it. The domain is the page's canonical link or ``og:url``, else the file's name
+where that is a domain ("example-news.org.html"); a page that gives neither is quarantined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from unmask.attribution.trackers import extract
+from unmask.errors import FormatError
+from unmask.ingest.base import file_sha256
+from unmask.ingest.record_stage import RecordReader, make_id, new_entity
+from unmask.ingest.stage import Stage
+
+SUFFIXES = (".html", ".htm", ".xhtml")
+MAX_PAGE_BYTES = 20_000_000
+_DOMAIN_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def site_entity(domain: str):
+    site = new_entity("Asset", make_id("site", domain))
+    site.add("name", domain)
+    site.add("description", "website")
+    site.add("sourceUrl", f"https://{domain}/")
+    return site
+
+
+def domain_from_file_name(path: Path) -> str | None:
+    stem = path.name
+    for suffix in SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    stem = stem.lower().removeprefix("www.")
+    return stem if _DOMAIN_NAME.match(stem) else None
+
+
+def page_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return [path]
+
+
+class HtmlPagesReader(RecordReader):
+    """``html``: saved web pages (a file, or a folder of them)."""
+
+    name = "html"
+    summary = "saved web pages: tracking ids, verification tokens, social links, contacts"
+    reads_folders = True
+
+    @classmethod
+    def fingerprint(cls, path: Path) -> str:
+        if not path.is_dir():
+            return file_sha256(path)
+        digest = hashlib.sha256()
+        for file in page_files(path):
+            digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())
+        return digest.hexdigest()
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        files = page_files(path)
+        if path.is_dir() and not files:
+            raise FormatError(path, f"a folder with no saved pages ({', '.join(SUFFIXES)})")
+        for record_no, file in enumerate(files, start=1):
+            name = file.relative_to(path).as_posix() if path.is_dir() else file.name
+            row = self.new_row(record_no, 1, name)
+            try:
+                size = file.stat().st_size
+                if size > MAX_PAGE_BYTES:
+                    row["error"], row["error_field"] = f"page too large: {size:,} bytes", "html"
+                    stage.append(row)
+                    continue
+                data = file.read_bytes()
+            except OSError as exc:
+                raise FormatError(file, f"cannot read the file: {exc.strerror or exc}") from None
+            stage.on_bytes(len(data))
+            fallback = domain_from_file_name(file)
+            try:
+                domain, observations = extract(
+                    data, base_url=f"https://{fallback}/" if fallback else None, max_bytes=MAX_PAGE_BYTES
+                )
+            except ValueError as exc:
+                row["error"], row["error_field"] = f"unreadable page: {exc}", "html"
+                stage.append(row)
+                continue
+            domain = domain or fallback
+            if not domain:
+                row["error"] = (
+                    "no domain: the page has no canonical link or og:url, and the file name "
+                    f"{name!r} is not one"
+                )
+                row["error_field"] = "domain"
+                stage.append(row)
+                continue
+            site = site_entity(domain)
+            self.put(
+                row,
+                [site],
+                [(site.id, o.kind, o.value, self.as_of, o.context) for o in observations],
+            )
+            stage.append(row)

@@ -1,0 +1,178 @@
+"""WHOIS and RDAP records of domains: who registered a site, through whom, on which name servers.
+
+A file is one record: raw WHOIS text (current or historic, any registry layout that
+:mod:`unmask.attribution.whois` reads) or an RDAP JSON object; a folder is every file in it. The record's
+date is given by ``--as-of``, else its "Last update of WHOIS database" line, else its "Updated Date" (RDAP:
+its events).
+
+The domain becomes a website, an FtM ``Asset`` (as :mod:`unmask.ingest.html_pages` makes it); the
+registrant an FtM ``Person`` or ``Organization`` (both, joined by a ``Membership``, when the record names a
+person and an organisation) that owns it through an ``Ownership`` dated by the registration; the
+administrative and technical contacts are ``UnknownLink`` s. Redacted and privacy-service values are not
+identities and become nothing: the parser drops them. Name servers (each, and the set), IPs, the registrar
+and the registrant's e-mail and phone become ``infrastructure`` rows on the site.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from followthemoney.proxy import EntityProxy
+
+from unmask.attribution.names import parse_org
+from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
+from unmask.errors import FormatError
+from unmask.ingest.base import file_sha256
+from unmask.ingest.html_pages import site_entity
+from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity
+from unmask.ingest.stage import Stage
+
+MAX_RECORD_BYTES = 1_000_000
+
+
+def _contact_entities(contact: Contact, site_id: str | None) -> tuple[EntityProxy | None, list[EntityProxy]]:
+    """The contact's main entity (a person, else an organisation) and every entity made for it."""
+    made: list[EntityProxy] = []
+    org = None
+    if contact.organization:
+        org = new_entity("Organization", make_id("whois-org", name_key(contact.organization)))
+        org.add("name", contact.organization)
+        made.append(org)
+    person = None
+    if contact.name and not (
+        contact.organization and name_key(contact.name) == name_key(contact.organization)
+    ):
+        if parse_org(contact.name).legal:  # "Registrant Name: Example Media LLC"
+            person = new_entity("Organization", make_id("whois-org", name_key(contact.name)))
+        else:
+            person = new_entity(
+                "Person", make_id("whois-person", name_key(contact.name), contact.email or "")
+            )
+        person.add("name", contact.name)
+        made.append(person)
+    main = person or org
+    if main is None:
+        return None, []
+    main.add("email", contact.email)
+    main.add("phone", contact.phone)
+    address = ", ".join(
+        p for p in (contact.street, contact.city, contact.state, contact.postcode, contact.country) if p
+    )
+    main.add("address", address or None)
+    main.add("country", contact.country, fuzzy=True)
+    if person is not None and org is not None and person.schema.name == "Person":
+        link = new_entity("Membership", make_id("whois-membership", person.id, org.id))
+        link.add("member", person.id)
+        link.add("organization", org.id)
+        link.add("role", f"{contact.role} organisation in WHOIS")
+        made.append(link)
+    return main, made
+
+
+def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple]]:
+    """FtM entities and infrastructure observations of one domain record."""
+    entities: list[EntityProxy] = []
+    observations: list[tuple] = []
+    site = site_entity(record.domain) if record.domain else None
+    if site is not None:
+        entities.append(site)
+        for ns in record.name_servers:
+            observations.append((site.id, "nameserver", ns, record.as_of, None))
+        if record.name_servers:
+            observations.append(
+                (site.id, "nameserver-set", ",".join(record.name_servers), record.as_of, None)
+            )
+        for ip in record.ip_addresses:
+            observations.append((site.id, "ip", ip, record.as_of, None))
+        if record.registrar:
+            observations.append((site.id, "registrar", record.registrar, record.as_of, None))
+    for contact in record.contacts:
+        if contact.role not in ("registrant", "administrative", "technical"):
+            continue
+        main, made = _contact_entities(contact, site.id if site else None)
+        entities.extend(made)
+        if site is None or main is None:
+            continue
+        if contact.role == "registrant":
+            link = new_entity("Ownership", make_id("whois-registration", main.id, site.id, record.created))
+            link.add("owner", main.id)
+            link.add("asset", site.id)
+            link.add("role", "domain registrant")
+            link.add("startDate", record.created)
+            link.add("endDate", record.expires)
+            link.add("date", record.as_of)
+            link.add("summary", f"registrar: {record.registrar}" if record.registrar else None)
+            for kind, value in (("registrant-email", contact.email), ("registrant-phone", contact.phone)):
+                if value:
+                    observations.append((site.id, kind, value.lower(), record.as_of, None))
+        else:
+            link = new_entity("UnknownLink", make_id("whois-contact", main.id, site.id, contact.role))
+            link.add("subject", main.id)
+            link.add("object", site.id)
+            link.add("role", f"{contact.role} contact of the domain")
+            link.add("date", record.as_of)
+        entities.append(link)
+    return entities, observations
+
+
+def record_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [path]
+
+
+class WhoisReader(RecordReader):
+    """``whois``: raw WHOIS text or RDAP JSON, one record a file (or a folder of them)."""
+
+    name = "whois"
+    summary = "WHOIS text (current or historic) or RDAP JSON, one record a file; --as-of dates them"
+    reads_folders = True
+
+    @classmethod
+    def fingerprint(cls, path: Path) -> str:
+        if not path.is_dir():
+            return file_sha256(path)
+        import hashlib
+
+        digest = hashlib.sha256()
+        for file in record_files(path):
+            digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())
+        return digest.hexdigest()
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        files = record_files(path)
+        if not files:
+            raise FormatError(path, "an empty folder")
+        for record_no, file in enumerate(files, start=1):
+            name = file.relative_to(path).as_posix() if path.is_dir() else file.name
+            try:
+                data = file.read_bytes()[: MAX_RECORD_BYTES + 1]
+            except OSError as exc:
+                raise FormatError(file, f"cannot read the file: {exc.strerror or exc}") from None
+            stage.on_bytes(len(data))
+            text = data.decode("utf-8", errors="replace")
+            row = self.new_row(record_no, 1, f"{name}\n{text}")
+            try:
+                if len(data) > MAX_RECORD_BYTES:
+                    raise ValueError(f"a record of more than {MAX_RECORD_BYTES:,} bytes")
+                if text.lstrip().startswith("{"):
+                    try:
+                        obj = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"invalid RDAP JSON: {exc.msg} at line {exc.lineno}") from None
+                    if not isinstance(obj, dict):
+                        raise ValueError("RDAP JSON that is not an object")
+                    record = parse_rdap(obj, as_of=self.as_of)
+                else:
+                    record = parse_whois(text, as_of=self.as_of)
+            except ValueError as exc:
+                row["error"], row["error_field"] = f"not a WHOIS or RDAP record: {exc}", "record"
+                stage.append(row)
+                continue
+            entities, observations = record_entities(record)
+            if not entities and not observations:
+                row["error"], row["error_field"] = "no domain and no contact in the record", "record"
+            else:
+                self.put(row, entities, observations)
+            stage.append(row)
