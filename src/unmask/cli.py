@@ -433,6 +433,22 @@ def demo(
             )
             verdict += f"; planted: 3 writers taking turns, {'matched exactly' if same else 'not matched'}"
         out.print(f"  byline {escape(r['byline'])!r}: {r['documents']} columns, {verdict}")
+    attribution = built["attribution"]
+    run_ = attribution["run"]
+    records = sum(r.loaded for r in attribution["imports"])
+    quarantined = sum(r.quarantined for r in attribution["imports"])
+    out.print(
+        f"Attribution ({records:,} records from {len(attribution['imports'])} files of ad libraries, "
+        f"Companies House, FEC, WHOIS and saved pages; {quarantined} quarantined): {run_.entities:,} "
+        f"entities, {run_.merged} merges, "
+        + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
+    )
+    from unmask.attribution.paths import hop_text
+
+    for answer in attribution["explained"]:
+        out.print(f"  unmask explain {escape(answer['from']['name'])!r} {escape(answer['to']['name'])!r}:")
+        for hop in (answer["paths"] or [[]])[0]:
+            out.print("    " + escape(hop_text(hop)))
     out.print(f"Findings: unmask findings --case {escape(built['case'])}")
     out.print(f"Next: unmask info --case {escape(built['case'])}")
 

@@ -119,7 +119,11 @@ def _chain(con: duckdb.DuckDBPyConnection, members: list[str]) -> list[tuple]:
         SELECT officer, relation, to_id, source_id, record_no, NULL FROM officers
         UNION ALL
         SELECT officer, relation, to_id, source_id, record_no, alias FROM elsewhere
-        ORDER BY 6 NULLS FIRST, 1, 2, 3
+        -- Officers first; then what they do elsewhere, a job or membership before a donation.
+        ORDER BY 6 NULLS FIRST,
+                 CASE WHEN relation LIKE 'employed by%' THEN 0 WHEN relation LIKE 'member of%' THEN 1
+                      WHEN relation LIKE 'represents%' THEN 2 WHEN relation LIKE '% of' THEN 3 ELSE 4 END,
+                 1, 2, 3
         """,
         {"members": members},
     ).fetchall()

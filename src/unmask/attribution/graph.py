@@ -157,7 +157,7 @@ def write_links(con: duckdb.DuckDBPyConnection) -> int:
                 WHEN 'Representation' THEN 'represents' || coalesce(' (' || role || ')', '')
                 WHEN 'Ownership' THEN CASE WHEN role ILIKE '%registrant%' THEN 'registrant of'
                                            ELSE 'owner of' END
-                ELSE 'linked to' || coalesce(' (' || role || ')', '') END AS relation
+                ELSE coalesce(role, 'linked to') END AS relation
             FROM pairs
         )
         SELECT w.from_id, w.to_id, any_value(w.relation), 'record',

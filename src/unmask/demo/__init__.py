@@ -227,6 +227,7 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
         write_outputs(found, out_dir / "coordination")
         write_findings(case, network_findings(found))
         persona = _persona(case, out_dir, seed)
+        attribution = _attribution(case, out_dir, seed)
         return {
             "case": str(case_path),
             "imports": results,
@@ -234,6 +235,7 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
             "coordination": found,
             "planted": sorted(_planted_accounts(seed)),
             "persona": persona,
+            "attribution": attribution,
         }
 
 
@@ -256,6 +258,30 @@ def _persona(case, out_dir: Path, seed: int) -> list:
     results = engine.writers(table, ref)
     write_findings(case, engine.writers_findings(results, table, ref))
     return results
+
+
+def _attribution(case, out_dir: Path, seed: int) -> dict:
+    """Import the demo's records, run attribution, and explain the planted chain from them alone."""
+    from unmask.attribution.engine import run
+    from unmask.attribution.paths import explain
+    from unmask.demo import records
+    from unmask.ingest import import_files
+
+    files = records.write_records(out_dir / "records", seed=seed)
+    imports = []
+    for kind, paths in files.items():
+        imports.extend(import_files(case, records.FORMATS[kind], paths))
+    result = run(case)
+    questions = [
+        (records.PAGES["7000000102"], records.ORGANISATION),
+        (records.SITES["7000000101"], records.ORGANISATION),
+        (records.SITES["7000000101"], records.SITES["7000000102"]),
+    ]
+    return {
+        "imports": imports,
+        "run": result,
+        "explained": [explain(case, a, b, max_paths=1) for a, b in questions],
+    }
 
 
 def _planted_accounts(seed: int) -> set[str]:

@@ -16,20 +16,12 @@ from pathlib import Path
 from unmask.attribution.trackers import extract
 from unmask.errors import FormatError
 from unmask.ingest.base import file_sha256
-from unmask.ingest.record_stage import RecordReader, make_id, new_entity
+from unmask.ingest.record_stage import RecordReader, site_entity
 from unmask.ingest.stage import Stage
 
 SUFFIXES = (".html", ".htm", ".xhtml")
 MAX_PAGE_BYTES = 20_000_000
 _DOMAIN_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-
-
-def site_entity(domain: str):
-    site = new_entity("Asset", make_id("site", domain))
-    site.add("name", domain)
-    site.add("description", "website")
-    site.add("sourceUrl", f"https://{domain}/")
-    return site
 
 
 def domain_from_file_name(path: Path) -> str | None:

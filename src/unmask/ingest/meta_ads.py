@@ -20,12 +20,16 @@ from followthemoney.proxy import EntityProxy
 
 from unmask.errors import FormatError
 from unmask.ingest.jsonstream import FieldTypeError, item_row, json_id, json_records, json_str
-from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity
+from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import check_text, csv_records, sniff_delimiter
 
 _REPORT_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})_([A-Z]{2})_")
 _AMOUNT = re.compile(r"^amount spent \((\w+)\)$", re.IGNORECASE)
+# A link caption that is a bare domain ("www.example.org"): the site the ad sends people to.
+_CAPTION_DOMAIN = re.compile(
+    r"^(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})/?$"
+)
 
 
 def page_entity(page_id: str, name: str | None, platform: str = "facebook") -> EntityProxy:
@@ -141,6 +145,16 @@ class MetaAdsReader(RecordReader):
             payment.add("payer", payer.id)
             entities.append(payer)
         entities.append(payment)
+        captions = _strings(ad.get("ad_creative_link_captions"), "ad_creative_link_captions")
+        for caption in dict.fromkeys(c.strip().lower() for c in captions[:5]):
+            found = _CAPTION_DOMAIN.match(caption)
+            if found:
+                site = site_entity(found.group(1))
+                link = new_entity("UnknownLink", make_id("meta-ad-link", page.id, site.id))
+                link.add("subject", page.id)
+                link.add("object", site.id)
+                link.add("role", "its ads link to the site")
+                entities.extend([site, link])
         self.put(row, entities)
 
     # -- Report CSVs -----------------------------------------------------------------------------------

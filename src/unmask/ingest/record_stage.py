@@ -64,6 +64,16 @@ def new_entity(schema: str, entity_id: str) -> EntityProxy:
     return proxy
 
 
+def site_entity(domain: str) -> EntityProxy:
+    """A website: FtM has no schema for one, so it is an ``Asset`` named by its domain (lower case)."""
+    domain = domain.lower().removeprefix("www.")
+    site = new_entity("Asset", make_id("site", domain))
+    site.add("name", domain)
+    site.add("description", "website")
+    site.add("sourceUrl", f"https://{domain}/")
+    return site
+
+
 class RecordReader(Reader):
     """Base of the public-record readers: each record becomes FtM statements (and observations)."""
 

@@ -24,8 +24,7 @@ from unmask.attribution.names import parse_org
 from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
 from unmask.errors import FormatError
 from unmask.ingest.base import file_sha256
-from unmask.ingest.html_pages import site_entity
-from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity
+from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 
 MAX_RECORD_BYTES = 1_000_000
