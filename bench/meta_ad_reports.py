@@ -60,8 +60,11 @@ def main() -> None:
         run_s = time.perf_counter() - started
         con = case.con
         payments = ad_payments(con)
-        classes = dict(con.execute("SELECT entity_id, payer_class FROM entities WHERE payer_class IS NOT NULL")
-                       .fetchall())  # fmt: skip
+        classes = dict(
+            con.execute(
+                "SELECT entity_id, payer_class FROM entities WHERE payer_class IS NOT NULL"
+            ).fetchall()
+        )
         names = dict(con.execute("SELECT entity_id, name FROM entities").fetchall())
         with_rule = shared_funder_findings(con)
         without_rule = shared_funder_findings(con, apply_rule=False)

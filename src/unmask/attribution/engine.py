@@ -72,11 +72,12 @@ def run(case: Case, resolver: Resolver | None = None) -> RunResult:
         }
         con.execute("DELETE FROM resolutions WHERE decision IN ('auto', 'candidate')")
         fresh = [p for p in pairs if (p.left_id, p.right_id) not in decided]
-        con.executemany(
-            "INSERT INTO resolutions (left_id, right_id, schema, score, rule, decision)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [[p.left_id, p.right_id, p.schema, p.score, p.rule, p.decision] for p in fresh],
-        )
+        if fresh:
+            con.executemany(
+                "INSERT INTO resolutions (left_id, right_id, schema, score, rule, decision)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [[p.left_id, p.right_id, p.schema, p.score, p.rule, p.decision] for p in fresh],
+            )
         merged = con.execute(
             "SELECT left_id, right_id FROM resolutions WHERE decision IN ('auto', 'accepted')"
         ).fetchall()

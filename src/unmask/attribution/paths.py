@@ -101,6 +101,8 @@ def explain(
     if start["id"] not in index or end["id"] not in index:
         return result
     graph = ig.Graph(n=len(nodes), edges=[(index[r[0]], index[r[1]]) for r in rows])
+    if index[end["id"]] not in set(graph.subcomponent(index[start["id"]])):
+        return result
     paths = graph.get_k_shortest_paths(
         index[start["id"]], index[end["id"]], k=max_paths, weights=[r[4] for r in rows], output="epath"
     )

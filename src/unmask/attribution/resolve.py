@@ -11,8 +11,8 @@ each pair by its names (:mod:`unmask.attribution.names`) and what else the recor
 - nothing below.
 
 What else the records say: a shared registration number, FEC id or tax number merges outright (score 1);
-different dates of birth forbid a merge; the same date of birth, e-mail, phone or postcode adds 0.02 each
-(to at most 0.99). Every pair keeps its score and its rule in words.
+different years of birth forbid a merge; the same date of birth, e-mail, phone or postcode adds 0.03 each
+(to at most 0.99), so that a middle name against its initial (0.92) and one such detail merge. Every pair keeps its score and its rule in words.
 
 Pages (``facebook-page-…``) are accounts, not legal persons, and are not resolved.
 
@@ -49,6 +49,7 @@ REGISTER_PREFIXES = (
     "google-advertiser-",
 )
 NOT_RESOLVED_PREFIXES = ("facebook-page-",)
+CORROBORATION = 0.03
 IDENTIFIER_PROPS = ("registrationNumber", "idNumber", "taxNumber", "leiCode", "vatCode")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{5})\b")
 
@@ -185,11 +186,11 @@ class Resolver:
             if not births_a & births_b and not {d[:4] for d in births_a} & {d[:4] for d in births_b}:
                 return None  # different people: the records give different years of birth
             if births_a & births_b:
-                score, rules = score + 0.02, [*rules, "same date of birth"]
+                score, rules = score + CORROBORATION, [*rules, "same date of birth"]
         if {c.lower() for c in a.contacts} & {c.lower() for c in b.contacts}:
-            score, rules = score + 0.02, [*rules, "same e-mail or phone"]
+            score, rules = score + CORROBORATION, [*rules, "same e-mail or phone"]
         if _postcodes(a.addresses) & _postcodes(b.addresses):
-            score, rules = score + 0.02, [*rules, "same postcode"]
+            score, rules = score + CORROBORATION, [*rules, "same postcode"]
         score = round(min(score, 0.99), 4)
         decision = "auto" if score >= self.auto else "candidate"
         same_register = register(a.entity_id)

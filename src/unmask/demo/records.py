@@ -39,7 +39,18 @@ SITES = {"7000000101": "aldervalleyvoice.example", "7000000102": "cleaneralderva
 GA_ACCOUNT = "31415926"
 LAUNCH = date(2024, 2, 12)
 
-_FIRST = ("Harbor", "Meadow", "Granite", "Willow", "Copper", "Juniper", "Lantern", "Orchard", "Summit", "Tidewater")
+_FIRST = (
+    "Harbor",
+    "Meadow",
+    "Granite",
+    "Willow",
+    "Copper",
+    "Juniper",
+    "Lantern",
+    "Orchard",
+    "Summit",
+    "Tidewater",
+)
 _SECOND = ("Families", "Neighbours", "Workers", "Parents", "Growers", "Riders", "Readers", "Builders")
 _PAYER_FIRST = ("Elin", "Rufus", "Sable", "Tamsin", "Ubert", "Vesna", "Wendell", "Xanthe", "Yorick", "Zelda")
 _PAYER_LAST = ("Ashgrove", "Brackwater", "Cindervale", "Duskmoor", "Emberly", "Fallowmere", "Glimmerton")
@@ -86,17 +97,30 @@ def _ads(rng: random.Random) -> list[dict]:
         for k in range(rng.randint(1, 3)):
             ad(page_id, name, payer, start + timedelta(days=10 * k))
     for i in range(4):  # an agency buying for unrelated clients
-        ad(f"70000003{i:02d}", f"{_FIRST[(i + 3) % 10]} Hardware {i + 1}", "Northstar Digital Marketing Agency",
-           year + timedelta(days=rng.randint(0, 330)))  # fmt: skip
+        ad(
+            f"70000003{i:02d}",
+            f"{_FIRST[(i + 3) % 10]} Hardware {i + 1}",
+            "Northstar Digital Marketing Agency",
+            year + timedelta(days=rng.randint(0, 330)),
+        )
     for i in range(6):  # pages whose ads ran without a disclaimer
-        ad(f"70000004{i:02d}", f"{_SECOND[i % 8]} Noticeboard {i + 1}", "These ads ran without a disclaimer",
-           year + timedelta(days=rng.randint(0, 330)))  # fmt: skip
+        ad(
+            f"70000004{i:02d}",
+            f"{_SECOND[i % 8]} Noticeboard {i + 1}",
+            "These ads ran without a disclaimer",
+            year + timedelta(days=rng.randint(0, 330)),
+        )
     return ads
 
 
 def _companies_house() -> dict[str, dict]:
-    address = {"premises": "1", "address_line_1": "Quill Yard", "locality": "London", "postal_code": "ZZ1 1ZZ",
-               "country": "United Kingdom"}  # fmt: skip
+    address = {
+        "premises": "1",
+        "address_line_1": "Quill Yard",
+        "locality": "London",
+        "postal_code": "ZZ1 1ZZ",
+        "country": "United Kingdom",
+    }
     profile = {
         "company_name": COMPANY,
         "company_number": COMPANY_NUMBER,
@@ -134,36 +158,100 @@ def _companies_house() -> dict[str, dict]:
 
 
 def _itcont(rng: random.Random) -> str:
-    def row(cmte: str, name: str, city: str, state: str, zip_: str, employer: str, occupation: str,
-            day: date, amount: int, sub_id: str) -> str:  # fmt: skip
-        fields = [cmte, "N", "Q1", "P", "99990000001", "15", "IND", name, city, state, zip_, employer,
-                  occupation, day.strftime("%m%d%Y"), str(amount), "", f"DEMO{sub_id}", "999001", "", "", sub_id]  # fmt: skip
+    def row(
+        cmte: str,
+        name: str,
+        city: str,
+        state: str,
+        zip_: str,
+        employer: str,
+        occupation: str,
+        day: date,
+        amount: int,
+        sub_id: str,
+    ) -> str:
+        fields = [
+            cmte,
+            "N",
+            "Q1",
+            "P",
+            "99990000001",
+            "15",
+            "IND",
+            name,
+            city,
+            state,
+            zip_,
+            employer,
+            occupation,
+            day.strftime("%m%d%Y"),
+            str(amount),
+            "",
+            f"DEMO{sub_id}",
+            "999001",
+            "",
+            "",
+            sub_id,
+        ]
         return "|".join(fields)
 
     rows = [
-        row("C99000001", OFFICER_FEC, "ARLINGTON", "VA", "22201", ORGANISATION.upper(), "LOBBYIST",
-            date(2004, 3, 15), 500, "990000000001"),
-        row("C99000001", "QUENBY, TOBIAS", "ARLINGTON", "VA", "22203", ORGANISATION.upper(), "SPOKESPERSON",
-            date(2008, 6, 2), 250, "990000000002"),
-    ]  # fmt: skip
+        row(
+            "C99000001",
+            OFFICER_FEC,
+            "ARLINGTON",
+            "VA",
+            "22201",
+            ORGANISATION.upper(),
+            "LOBBYIST",
+            date(2004, 3, 15),
+            500,
+            "990000000001",
+        ),
+        row(
+            "C99000001",
+            "QUENBY, TOBIAS",
+            "ARLINGTON",
+            "VA",
+            "22203",
+            ORGANISATION.upper(),
+            "SPOKESPERSON",
+            date(2008, 6, 2),
+            250,
+            "990000000002",
+        ),
+    ]
     for i in range(30):  # ordinary donors to ordinary committees
         last, first = _DONOR_LAST[i % 5], _DONOR_FIRST[(i * 3) % 7]
-        rows.append(row(f"C9900001{i % 5}", f"{last}, {first}", "SPRINGFIELD", "IL", f"627{i:02d}",
-                        rng.choice(["RETIRED", "SELF-EMPLOYED", "VALLEY CO-OP", "ORCHARD CLINIC"]),
-                        rng.choice(["RETIRED", "NURSE", "TEACHER", "FARMER"]),
-                        date(2004, 1, 1) + timedelta(days=rng.randint(0, 1500)), rng.randint(20, 400),
-                        f"9900000001{i:02d}"))  # fmt: skip
+        rows.append(
+            row(
+                f"C9900001{i % 5}",
+                f"{last}, {first}",
+                "SPRINGFIELD",
+                "IL",
+                f"627{i:02d}",
+                rng.choice(["RETIRED", "SELF-EMPLOYED", "VALLEY CO-OP", "ORCHARD CLINIC"]),
+                rng.choice(["RETIRED", "NURSE", "TEACHER", "FARMER"]),
+                date(2004, 1, 1) + timedelta(days=rng.randint(0, 1500)),
+                rng.randint(20, 400),
+                f"9900000001{i:02d}",
+            )
+        )
     return "\n".join(rows) + "\n"
 
 
 def _committees() -> str:
     header = "cmte_id,cmte_nm,tres_nm,cmte_st1,cmte_st2,cmte_city,cmte_st,cmte_zip,cmte_dsgn,cmte_tp,"
     header += "cmte_pty_affiliation,cmte_filing_freq,org_tp,connected_org_nm,cand_id"
-    rows = [f"C99000001,ALDER RIDGE ENERGY COUNCIL PAC,\"SELWYN, CORA\",1 RIDGE RD,,ARLINGTON,VA,22201,U,Q,"
-            f"UNK,Q,T,{ORGANISATION.upper()},"]  # fmt: skip
+    rows = [
+        f'C99000001,ALDER RIDGE ENERGY COUNCIL PAC,"SELWYN, CORA",1 RIDGE RD,,ARLINGTON,VA,22201,U,Q,'
+        f"UNK,Q,T,{ORGANISATION.upper()},"
+    ]
     for i in range(5):
-        rows.append(f"C9900001{i},VALLEY CIVIC FUND {i + 1},\"PENROSE, BASIL\",{i} MAIN ST,,SPRINGFIELD,IL,"
-                    f"62701,U,N,UNK,Q,,,")  # fmt: skip
+        rows.append(
+            f'C9900001{i},VALLEY CIVIC FUND {i + 1},"PENROSE, BASIL",{i} MAIN ST,,SPRINGFIELD,IL,'
+            f"62701,U,N,UNK,Q,,,"
+        )
     return header + "\n" + "\n".join(rows) + "\n"
 
 
