@@ -440,8 +440,7 @@ def demo(
     out.print(
         f"Attribution ({records:,} records from {len(attribution['imports'])} files of ad libraries, "
         f"Companies House, FEC, WHOIS and saved pages; {quarantined} quarantined): {run_.entities:,} "
-        f"entities, {run_.merged} merges, "
-        + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
+        f"entities, {run_.merged} merges, " + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
     )
     from unmask.attribution.paths import hop_text
 

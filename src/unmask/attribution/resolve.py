@@ -12,7 +12,8 @@ each pair by its names (:mod:`unmask.attribution.names`) and what else the recor
 
 What else the records say: a shared registration number, FEC id or tax number merges outright (score 1);
 different years of birth forbid a merge; the same date of birth, e-mail, phone or postcode adds 0.03 each
-(to at most 0.99), so that a middle name against its initial (0.92) and one such detail merge. Every pair keeps its score and its rule in words.
+(to at most 0.99), so that a middle name against its initial (0.92) and one such detail merge. Every
+pair keeps its score and its rule in words.
 
 Pages (``facebook-page-…``) are accounts, not legal persons, and are not resolved.
 

@@ -12,6 +12,7 @@ corporate officer; id from the officer id in ``links.officer.appointments``), an
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -111,7 +112,21 @@ class CompaniesHouseReader(RecordReader):
 
     def stage(self, path: Path, stage: Stage) -> None:
         check_text(path)
-        for record_no, item in enumerate(json_records(path, on_bytes=stage.on_bytes, member="items"), 1):
+        record_no = 0
+        for item in json_records(path, on_bytes=stage.on_bytes, member="items", notes=self.notes):
+            value = item.value
+            if item.envelope is None and isinstance(value, dict) and isinstance(value.get("items"), list):
+                # A response inside an array or a JSON Lines file: its items are the records.
+                envelope = {k: v for k, v in value.items() if k != "items"}
+                for element in value["items"]:
+                    record_no += 1
+                    raw = json.dumps(element, ensure_ascii=False)
+                    sub = JsonItem(element, item.line_no, raw, None, envelope)
+                    stage.append(
+                        item_row(self, record_no, sub, "a Companies House record", self._reader(sub))
+                    )
+                continue
+            record_no += 1
             stage.append(item_row(self, record_no, item, "a Companies House record", self._reader(item)))
 
     def _reader(self, item: JsonItem):

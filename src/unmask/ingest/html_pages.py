@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from unmask.attribution.trackers import extract
@@ -21,7 +22,72 @@ from unmask.ingest.stage import Stage
 
 SUFFIXES = (".html", ".htm", ".xhtml")
 MAX_PAGE_BYTES = 20_000_000
-_DOMAIN_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_DOMAIN_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# Top-level domains a file name may end in: country codes (from babel's territory list), the common generic
+# ones, and those RFC 2606 reserves; "index.en.html" is then no domain.
+_GENERIC_TLDS = frozenset(
+    [
+        "com",
+        "org",
+        "net",
+        "info",
+        "biz",
+        "edu",
+        "gov",
+        "mil",
+        "int",
+        "name",
+        "pro",
+        "mobi",
+        "asia",
+        "tel",
+        "travel",
+        "xyz",
+        "online",
+        "site",
+        "news",
+        "media",
+        "press",
+        "blog",
+        "app",
+        "dev",
+        "io",
+        "ai",
+        "co",
+        "tv",
+        "me",
+        "cc",
+        "ws",
+        "top",
+        "club",
+        "live",
+        "store",
+        "tech",
+        "space",
+        "website",
+        "world",
+        "today",
+        "news",
+        "network",
+        "agency",
+        "digital",
+        "eu",
+        "uk",
+        "su",
+        "ac",
+        "example",
+        "test",
+        "invalid",
+        "localhost",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _country_tlds() -> frozenset[str]:
+    from babel import Locale
+
+    return frozenset(code.lower() for code in Locale("en").territories if len(code) == 2 and code.isalpha())
 
 
 def domain_from_file_name(path: Path) -> str | None:
@@ -30,12 +96,22 @@ def domain_from_file_name(path: Path) -> str | None:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
     stem = stem.lower().removeprefix("www.")
-    return stem if _DOMAIN_NAME.match(stem) else None
+    found = _DOMAIN_NAME.match(stem)
+    if not found:
+        return None
+    tld = found.group(1)
+    return stem if tld.startswith("xn--") or tld in _GENERIC_TLDS or tld in _country_tlds() else None
 
 
 def page_files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     return [path]
 
 
@@ -48,8 +124,10 @@ class HtmlPagesReader(RecordReader):
 
     @classmethod
     def fingerprint(cls, path: Path) -> str:
+        """The bytes and the file name: the name may give the domain, so one page saved for two domains
+        is two records."""
         if not path.is_dir():
-            return file_sha256(path)
+            return hashlib.sha256(f"{path.name}\0{file_sha256(path)}".encode()).hexdigest()
         digest = hashlib.sha256()
         for file in page_files(path):
             digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())

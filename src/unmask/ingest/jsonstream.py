@@ -469,12 +469,14 @@ def item_row(
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
 
-def json_records(path: Path, *, on_bytes: Callable[[int], None], member: str = "data") -> Iterator[JsonItem]:
+def json_records(
+    path: Path, *, on_bytes: Callable[[int], None], member: str = "data", notes: list[str] | None = None
+) -> Iterator[JsonItem]:
     """Each record of a JSON export: a JSON Lines line, an array element, an element of a response's
     ``member`` array (an API page such as ``{"data": [...], "paging": ...}``), or a bare object.
 
     Broken records carry their error and reading goes on; a file cut inside its JSON yields what came
-    before the cut.
+    before the cut, and says so in ``notes`` (a cut between two records leaves no broken record behind).
     """
     if path.name.lower().endswith(JSON_LINES_SUFFIXES):
         for rec, value in jsonl_records(path, on_bytes=on_bytes):
@@ -508,3 +510,5 @@ def json_records(path: Path, *, on_bytes: Callable[[int], None], member: str = "
             else:
                 raise FormatError(path, f"expected a JSON object or list, found {c!r}", line=stream.line())
         stream.finish()
+        if notes is not None:
+            notes.extend(stream.notes("record"))

@@ -91,7 +91,9 @@ class MetaAdsReader(RecordReader):
     # -- API records ---------------------------------------------------------------------------------
 
     def _stage_api(self, path: Path, stage: Stage) -> None:
-        for record_no, item in enumerate(json_records(path, on_bytes=stage.on_bytes), start=1):
+        for record_no, item in enumerate(
+            json_records(path, on_bytes=stage.on_bytes, notes=self.notes), start=1
+        ):
             stage.append(item_row(self, record_no, item, "an ad", self._read_ad))
 
     def _read_ad(self, ad: dict, row: dict) -> None:

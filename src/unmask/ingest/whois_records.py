@@ -16,9 +16,11 @@ and the registrant's e-mail and phone become ``infrastructure`` rows on the site
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from followthemoney.proxy import EntityProxy
+from followthemoney.types import registry
 
 from unmask.attribution.names import parse_org
 from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
@@ -102,7 +104,9 @@ def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple
             link.add("endDate", record.expires)
             link.add("date", record.as_of)
             link.add("summary", f"registrar: {record.registrar}" if record.registrar else None)
-            for kind, value in (("registrant-email", contact.email), ("registrant-phone", contact.phone)):
+            phone = registry.phone.clean(contact.phone) if contact.phone else None
+            phone = phone or (re.sub(r"[^\d+]", "", contact.phone) if contact.phone else None)
+            for kind, value in (("registrant-email", contact.email), ("registrant-phone", phone)):
                 if value:
                     observations.append((site.id, kind, value.lower(), record.as_of, None))
         else:
@@ -117,7 +121,11 @@ def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple
 
 def record_files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     return [path]
 
 
