@@ -28,7 +28,7 @@ import contextlib
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -45,7 +45,11 @@ ROLES = ("registrant", "administrative", "technical", "registrar", "abuse")
 
 @dataclass
 class Contact:
-    """One contact of a record. Every value is as the record gives it, except e-mail (lower case)."""
+    """One contact of a record: values as the record gives them, blanks collapsed, e-mail in lower case.
+
+    ``redacted`` names the fields whose value was withheld: a privacy placeholder, or (when the contact is
+    a privacy / proxy service) every field the service filled in.
+    """
 
     role: str  # "registrant" | "administrative" | "technical" | "registrar" | "abuse"
     name: str | None = None
@@ -152,8 +156,9 @@ _MONTHS = {
 }
 _MON = r"(?P<mon>[A-Za-zéû]{3,9})"
 _DATE_FORMATS = [
-    # 2014-03-20T12:59:17.0Z, 1997-09-15 00:00:00, 2014.03.20, 2025/05/26, 2002-12-04 00:00:00+02
-    re.compile(r"(?P<y>\d{4})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"),
+    # 2014-03-20T12:59:17.0Z, 1997-09-15 00:00:00, 2014.03.20, 2025/05/26, 2002-12-04 00:00:00+02,
+    # 2007. 02. 16. (.kr)
+    re.compile(r"(?P<y>\d{4})(?P<sep>[-./]) ?(?P<m>\d{1,2})(?P=sep) ?(?P<d>\d{1,2})(?!\d)"),
     # 20110426 17:57:27 (.at), 19990518 #162310 (.br)
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?!\d)"),
     # 20-Mar-2014, 29-APR-05, 05-Oct-1997 04:00:00 UTC, 15-Nov-2007.
@@ -405,6 +410,7 @@ _REGISTRAR_KEYS = {
     "sponsoring registrar",
     "registration service provider",
     "current registar",
+    "authorized agency",
     "current registrar",
     "registrar of record",
     "registrar organization",
@@ -477,6 +483,7 @@ _EXPIRES_KEYS = {
     "expiry",
     "domain expiration date",
     "registrar expiration date",
+    "expiration time",
 }
 _NS_KEYS = {
     "name server",
@@ -808,9 +815,14 @@ class _Parse:
         self.groups: list[_Group] = []
         self.refs: list[tuple[str, str]] = []  # (role, handle)
         self.implicit: dict[str, int] = {}  # role → group of its prefixed keys ("Registrant Name")
+        self.opened: dict[tuple[str, ...], int] = {}  # roles → group of the last block headed by them
         self.by_para: dict[int, list[_Line]] = {}
+        self.para_handle: dict[int, str] = {}  # the first nic-hdl of each paragraph
         for ln in lines:
             self.by_para.setdefault(ln.para, []).append(ln)
+            if ln.key in ("nic hdl", "nic hdl br") and ln.value:
+                self.para_handle.setdefault(ln.para, ln.value)
+        self._objects: dict[int, bool] = {}
         self.handles = self._handles()
         self._walk()
 
@@ -837,6 +849,11 @@ class _Parse:
 
     # ---- RIPE-style objects (.at .fr .br .ar .co.cr .il .sk .ua): one contact per object
     def _is_object(self, para: int) -> bool:
+        if para not in self._objects:
+            self._objects[para] = self._object_paragraph(para)
+        return self._objects[para]
+
+    def _object_paragraph(self, para: int) -> bool:
         keyed = [ln for ln in self.by_para.get(para, []) if ln.key]
         keys = [ln.key for ln in keyed]
         if any(k in ("nic hdl", "nic hdl br") for k in keys):
@@ -858,10 +875,7 @@ class _Parse:
         role = _ROLE_HEADERS.get(_norm_key(first.value)) if first.key == "contact" else None
         if role is not None:  # IANA's "contact: administrative"
             return self._group([role])
-        handle = next(
-            (ln.value for ln in self.by_para[first.para] if ln.key in ("nic hdl", "nic hdl br") and ln.value),
-            first.value if first.key == "contact" else None,
-        )
+        handle = self.para_handle.get(first.para) or (first.value if first.key == "contact" else None)
         return self._group([], handle)
 
     def _object_line(self, ln: _Line, group: int, last_key: tuple[str, int, int | None] | None) -> None:
@@ -947,10 +961,10 @@ class _Parse:
         key = ln.key or _norm_key(ln.value.rstrip(":"))
         group = None
         if kind == "role":
-            implicit = set(self.implicit.values())
-            existing = [n for n, g in enumerate(self.groups) if g.roles == roles and n not in implicit]
             # "Registrant's address:" belongs to the contact that "Registrant:" opened (Nominet)
-            group = existing[-1] if free_field is not None and existing else self._group(roles)
+            group = self.opened.get(tuple(roles)) if free_field is not None else None
+            if group is None:
+                group = self.opened[tuple(roles)] = self._group(roles)
         raw = (ln.raw_key or ln.value).lower()
         plural = "contacts" in raw or "contact(s)" in raw
         section = _Section(key, kind, ln.indent, group, plural=plural, free_field=free_field)
@@ -1256,11 +1270,13 @@ def _make_contact(role: str, group: _Group) -> Contact | None:
     if selves and not vals.get("name") and not vals.get("organization"):
         # The value of the role key itself ("Registrant: Acme Ltd", "registrar: X" in its own block)
         vals["organization" if _org_like(selves[0]) else "name"] = selves[:1]
-    address = vals.pop("street", []) + [a for a in (_clean(x) for x in group.address) if a]
-    for a in [a for a in address if is_redacted(a)]:
-        redacted.add("street")
-        proxy = proxy or _is_proxy(a)
-        address.remove(a)
+    address = []
+    for a in vals.pop("street", []) + [a for a in (_clean(x) for x in group.address) if a]:
+        if is_redacted(a):
+            redacted.add("street")
+            proxy = proxy or _is_proxy(a)
+        else:
+            address.append(a)
     explicit = {k for k in ("city", "state", "postcode", "country") if vals.get(k)}
     if address:
         # One keyed street line is a street ("46000 Center Oak Plaza" is not postcode and city) unless it
@@ -1342,8 +1358,8 @@ def _check_as_of(as_of: str | None) -> str | None:
     return parsed
 
 
-def _first(entries: list[_Entry], keys: set[str], convert=lambda v: v or None):
-    """The first converted value of ``keys``: lines outside contact blocks first, then inside."""
+def _first(entries: list[_Entry], keys: set[str], convert: Callable[[str], str | None]) -> str | None:
+    """The first value of ``keys`` that ``convert`` takes: lines outside contact blocks first, then in."""
     for grouped in (False, True):
         for e in entries:
             if e.key in keys and (e.group is not None) == grouped:
@@ -1354,6 +1370,9 @@ def _first(entries: list[_Entry], keys: set[str], convert=lambda v: v or None):
 
 
 def _registrar(p: _Parse) -> str | None:
+    """The registrar's name: a "Registrar:" value (its handle resolved through its own block, .sk .ua),
+    else the name heading the registrar's block (.it .nl .eu .pl .uk), else a registrar key in a block."""
+
     def clean(value: str) -> str | None:
         v = _clean(re.sub(r"\(\s*https?://[^)]*\)", "", value))
         if not v or _NO_REGISTRAR.match(v) or is_redacted(v):
@@ -1384,7 +1403,8 @@ def parse_whois(text: str, *, as_of: str | None = None) -> DomainRecord:
 
     Returns the domain (lower case, IDNA), registrar, creation / update / expiry dates (ISO dates), name
     servers (lower case, sorted, glue IPs moved to ``ip_addresses``), EPP status codes and the contacts
-    the record shows, with redacted and proxy values withheld (see :func:`is_redacted`). ``as_of`` is the
+    the record shows, with redacted and proxy values withheld (see :func:`is_redacted`);
+    ``privacy_service`` is True when any registrant field was withheld. ``as_of`` is the
     date the record describes: the ``as_of`` option if given, else the answer's "Last update of WHOIS
     database" line (or its equivalents: "WHOIS lookup made at", "Whois Timestamp"), else its updated date.
 
@@ -1492,15 +1512,14 @@ def _reason(text: str) -> str:
 
 
 def _whois_contacts(p: _Parse) -> list[Contact]:
+    """One contact per role of every block, and one per reference to a RIPE-style object ("admin-c: X")."""
     out: list[Contact] = []
     by_handle: dict[str, list[int]] = {}
     for n, g in enumerate(p.groups):
         if g.handle:
             by_handle.setdefault(g.handle, []).append(n)
-    referenced: set[int] = set()
-    for role, handle in p.refs:
+    for role, handle in dict.fromkeys(p.refs):
         for n in by_handle.get(handle, []):
-            referenced.add(n)
             if "registrar" in p.groups[n].roles:
                 continue
             contact = _make_contact(role, p.groups[n])
@@ -1643,16 +1662,32 @@ def _rdap_contact(role: str, entity: dict, extra_redacted: set[str]) -> Contact 
     return contact
 
 
-def _rdap_entities(obj: dict, depth: int = 0) -> Iterator[tuple[dict, list[str]]]:
-    entities = obj.get("entities")
-    if depth >= _MAX_RDAP_DEPTH or not isinstance(entities, list):
-        return
-    for entity in entities[:_MAX_RDAP_ITEMS]:
-        if isinstance(entity, dict):
-            roles = entity.get("roles")
-            roles = [r.lower() for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
-            yield entity, roles
-            yield from _rdap_entities(entity, depth + 1)
+def _rdap_entities(obj: dict) -> list[tuple[dict, list[str]]]:
+    """Every entity under ``obj`` (nested ones included) with its roles, in document order.
+
+    At most ``_MAX_RDAP_DEPTH`` levels and ``_MAX_RDAP_ITEMS`` entities in all, whatever the input.
+    """
+    out: list[tuple[dict, list[str]]] = []
+
+    def visit(parent: dict, depth: int) -> None:
+        entities = parent.get("entities")
+        if depth >= _MAX_RDAP_DEPTH or not isinstance(entities, list):
+            return
+        for entity in entities:
+            if len(out) >= _MAX_RDAP_ITEMS:
+                return
+            if isinstance(entity, dict):
+                roles = entity.get("roles")
+                out.append(
+                    (
+                        entity,
+                        [r.lower() for r in roles if isinstance(r, str)] if isinstance(roles, list) else [],
+                    )
+                )
+                visit(entity, depth + 1)
+
+    visit(obj, 0)
+    return out
 
 
 def _events(obj: dict) -> dict[str, str]:

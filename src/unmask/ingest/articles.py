@@ -20,17 +20,15 @@ bylines, empty texts, times, duplicates) are SQL in :func:`unmask.ingest.documen
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import duckdb
 
 from unmask.errors import FormatError
-from unmask.ingest.base import Reader, blank_to_none, file_sha256
+from unmask.ingest.base import Reader, blank_to_none, file_sha256, folder_files, folder_sha256
 from unmask.ingest.document_stage import DOCUMENT_STAGE_SCHEMA, finalise_documents
 from unmask.ingest.jsonstream import FieldTypeError, cap_raw, json_id, json_str
 from unmask.ingest.stage import Loaded, Stage
@@ -76,10 +74,7 @@ class ArticlesReader(Reader):
         metadata = path / METADATA
         if not metadata.is_file():
             raise _no_metadata(path)
-        digest = hashlib.sha256(f"{METADATA}\0{file_sha256(metadata)}\n".encode())
-        for rel, file in sorted(document_files(path).items()):
-            digest.update(f"{rel}\0{file_sha256(file)}\n".encode())
-        return digest.hexdigest()
+        return folder_sha256(document_files(path), start=f"{METADATA}\0{file_sha256(metadata)}\n")
 
     def finalise(self, con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
         return finalise_documents(con, source_id, timezone)
@@ -330,22 +325,8 @@ def _quiet_trafilatura() -> None:
 
 
 def document_files(folder: Path) -> dict[str, Path]:
-    """The document files of a folder and its subfolders, by path relative to it (``a/b.html``).
-
-    Symbolic links to folders are not followed, and a file that resolves outside the folder is left out.
-    """
-    root = folder.resolve()
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames.sort()
-        for name in filenames:
-            path = Path(dirpath) / name
-            if _suffix(path) not in TEXT_SUFFIXES + HTML_SUFFIXES:
-                continue
-            resolved = path.resolve()
-            if resolved.is_file() and resolved.is_relative_to(root):
-                found[path.relative_to(folder).as_posix()] = path
-    return found
+    """The document files of a folder and its subfolders, by path relative to it (``a/b.html``)."""
+    return folder_files(folder, lambda p: _suffix(p) in TEXT_SUFFIXES + HTML_SUFFIXES)
 
 
 def _why_not_a_document(folder: Path, rel: PurePosixPath, given: str) -> str:

@@ -7,6 +7,7 @@ stages into ``DOCUMENT_STAGE_SCHEMA`` and is finalised into documents (:mod:`unm
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +28,34 @@ def file_sha256(path: Path) -> str:
                 digest.update(block)
     except OSError as exc:
         raise FormatError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+def folder_files(folder: Path, keep: Callable[[Path], bool] = lambda p: True) -> dict[str, Path]:
+    """The files of a folder and its subfolders that ``keep`` accepts, by path relative to it (``a/b.html``).
+
+    Hidden files and folders (a leading dot: ``.git``) are left out; symbolic links to folders are not
+    followed, and a file that resolves outside the folder is left out.
+    """
+    root = folder.resolve()
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(".") or not keep(path):
+                continue
+            resolved = path.resolve()
+            if resolved.is_file() and resolved.is_relative_to(root):
+                found[path.relative_to(folder).as_posix()] = path
+    return dict(sorted(found.items()))
+
+
+def folder_sha256(files: dict[str, Path], start: str = "") -> str:
+    """The sha256 of a folder's files: each relative path with its file's sha256, in order."""
+    digest = hashlib.sha256(start.encode())
+    for rel, file in sorted(files.items()):
+        digest.update(f"{rel}\0{file_sha256(file)}\n".encode())
     return digest.hexdigest()
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from followthemoney.proxy import EntityProxy
 
 from unmask.errors import FormatError
-from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity
+from unmask.ingest.record_stage import BadField, RecordReader, make_id, name_key, new_entity
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import Record, check_text, csv_records, open_bytes, sniff_delimiter
 
@@ -170,15 +170,6 @@ _COMMITTEE_TX = {
 }
 
 
-class _Bad(Exception):
-    """A record whose fields are there but wrong: the column and the reason."""
-
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
-
-
 def split_name(name: str) -> tuple[str, str | None, str | None, str | None] | None:
     """(last, first, middle, suffix) of a name written "LAST, FIRST MIDDLE", or None if it has no comma.
 
@@ -275,7 +266,6 @@ class FecReader(RecordReader):
 
     def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
         super().__init__(mapping=mapping, as_of=as_of)
-        self._names: dict[str, str] = {}  # column → the name the file gives it, for the quarantine
         self._legacy_lines = 0
 
     def stage(self, path: Path, stage: Stage) -> None:
@@ -296,7 +286,7 @@ class FecReader(RecordReader):
         first = [f.strip() for f in lines[0].split("|")]
         if first[0].upper() in ("CMTE_ID", "CAND_ID"):
             columns = [f.lower() for f in first]
-            self._names = dict(zip(columns, first, strict=True))
+            self.column_names = dict(zip(columns, first, strict=True))
             table = self._table(path, columns, line=1)
             self._stage_fields(
                 self._bulk_records(path, stage, len(columns), header=True), columns, table, stage
@@ -322,7 +312,7 @@ class FecReader(RecordReader):
                 f" unmask reads itcont (21 fields), itpas2 (22), cm and cn (15)",
                 line=1,
             )
-        self._names = {c: c.upper() for c in columns}
+        self.column_names = {c: c.upper() for c in columns}
         self._stage_fields(self._bulk_records(path, stage, len(columns), header=False), columns, table, stage)
 
     def _stage_csv(self, path: Path, head: bytes, stage: Stage) -> None:
@@ -332,7 +322,7 @@ class FecReader(RecordReader):
             raise FormatError(path, "empty file: no header line", line=1)
         given = [c.strip() for c in header.fields]
         columns = [c.lower() for c in given]
-        self._names = dict(zip(columns, given, strict=True))
+        self.column_names = dict(zip(columns, given, strict=True))
         table = self._table(path, columns, line=header.line_no)
         self._stage_fields(records, columns, table, stage)
 
@@ -397,31 +387,18 @@ class FecReader(RecordReader):
             "candidates": self._candidate,
             "expenditures": self._expenditure,
         }
-        read_record = readers[table]
-
-        def read(fields: list[str]) -> dict:
-            r = {c: f.strip() for c, f in zip(columns, fields, strict=False)}
-            row: dict = {}
-            try:
-                entities = read_record(r)
-            except _Bad as bad:
-                return {"error": bad.reason, "error_field": bad.column}
-            self.put(row, entities)
-            return row
-
-        self.stage_records(records, stage, read)
+        self.stage_table(records, columns, readers[table], stage)
 
     # -- fields --------------------------------------------------------------------------------------
-
-    def _col(self, key: str) -> str:
-        return self._names.get(key, key)
 
     def _committee_id(self, r: dict[str, str], key: str = "cmte_id") -> str:
         value = r.get(key, "")
         if not value:
-            raise _Bad(self._col(key), f"missing {self._col(key)} (the committee id)")
+            raise BadField(self.column(key), f"missing {self.column(key)} (the committee id)")
         if not _COMMITTEE_ID.match(value):
-            raise _Bad(self._col(key), f"unreadable {self._col(key)}: {value} is not an FEC committee id")
+            raise BadField(
+                self.column(key), f"unreadable {self.column(key)}: {value} is not an FEC committee id"
+            )
         return value
 
     def _amount(self, r: dict[str, str]) -> str | None:
@@ -429,8 +406,8 @@ class FecReader(RecordReader):
         if not value:
             return None
         if not _AMOUNT.match(value):
-            col = self._col("transaction_amt")
-            raise _Bad(col, f"unreadable {col}: {value} is not an amount")
+            col = self.column("transaction_amt")
+            raise BadField(col, f"unreadable {col}: {value} is not an amount")
         # "25.0" (the CSV tables) and "25" (the bulk files) are one amount.
         return value.rstrip("0").rstrip(".") if "." in value else value
 
@@ -448,8 +425,8 @@ class FecReader(RecordReader):
                 raise ValueError
             return date(int(ymd[0]), int(ymd[1]), int(ymd[2])).isoformat()
         except ValueError:
-            col = self._col("transaction_dt")
-            raise _Bad(col, f"unreadable {col}: {value} is not a date (MMDDYYYY or YYYY-MM-DD)") from None
+            col = self.column("transaction_dt")
+            raise BadField(col, f"unreadable {col}: {value} is not a date (MMDDYYYY or YYYY-MM-DD)") from None
 
     def _party(self, r: dict[str, str]) -> EntityProxy:
         party = party_entity(r["name"], r.get("zip_code", ""), r.get("entity_tp", ""))
@@ -490,7 +467,7 @@ class FecReader(RecordReader):
         """A contribution to a committee (itcont, individuals): contributor → committee."""
         cmte_id = self._committee_id(r)
         if not r.get("name"):
-            raise _Bad(self._col("name"), f"missing {self._col('name')} (the contributor)")
+            raise BadField(self.column("name"), f"missing {self.column('name')} (the contributor)")
         amount, when = self._amount(r), self._date(r)
         committee = committee_entity(cmte_id)
         donor = self._party(r)
@@ -541,7 +518,7 @@ class FecReader(RecordReader):
         elif cand_id or _CANDIDATE_ID.match(other):
             recipient = candidate_entity(cand_id or other)
         else:
-            raise _Bad(self._col("name"), f"missing {self._col('name')} (the recipient)")
+            raise BadField(self.column("name"), f"missing {self.column('name')} (the recipient)")
         payment = self._payment(self._transaction_id("fec-contribution", r), committee, recipient, r)
         payment.add("amount", amount)
         payment.add("date", when)
@@ -555,7 +532,7 @@ class FecReader(RecordReader):
         """An operating expenditure: committee → payee."""
         cmte_id = self._committee_id(r)
         if not r.get("name"):
-            raise _Bad(self._col("name"), f"missing {self._col('name')} (the payee)")
+            raise BadField(self.column("name"), f"missing {self.column('name')} (the payee)")
         amount, when = self._amount(r), self._date(r)
         committee = committee_entity(cmte_id)
         payee = self._party(r)
@@ -614,9 +591,11 @@ class FecReader(RecordReader):
         """A candidate and their principal campaign committee."""
         cand_id, name = r.get("cand_id", ""), r.get("cand_name", "")
         if not cand_id:
-            raise _Bad(self._col("cand_id"), f"missing {self._col('cand_id')} (the candidate id)")
+            raise BadField(self.column("cand_id"), f"missing {self.column('cand_id')} (the candidate id)")
         if not name:
-            raise _Bad(self._col("cand_name"), f"missing {self._col('cand_name')} (the candidate's name)")
+            raise BadField(
+                self.column("cand_name"), f"missing {self.column('cand_name')} (the candidate's name)"
+            )
         candidate = candidate_entity(cand_id)
         add_person_name(candidate, name)
         candidate.add("country", "us")

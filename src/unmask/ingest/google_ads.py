@@ -23,7 +23,7 @@ from followthemoney.proxy import EntityProxy
 
 from unmask.errors import FormatError
 from unmask.ingest.fec import candidate_entity, committee_entity
-from unmask.ingest.record_stage import RecordReader, make_id, new_entity
+from unmask.ingest.record_stage import BadField, RecordReader, make_id, new_entity
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import check_text, csv_records, sniff_delimiter
 
@@ -34,15 +34,6 @@ _COMMITTEE_ID = re.compile(r"^C\d{8}$")
 _CANDIDATE_ID = re.compile(r"^[HSP][0-9A-Z]{8}$")
 
 READS = "creative_stats (ad_id, advertiser_id, …) and advertiser_stats (advertiser_id, public_ids_list, …)"
-
-
-class _Bad(Exception):
-    """A record whose fields are there but wrong: the column and the reason."""
-
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
 
 
 def advertiser_entity(advertiser_id: str, name: str | None) -> EntityProxy:
@@ -71,10 +62,6 @@ class GoogleAdsReader(RecordReader):
     name = "google-ads"
     summary = "Google political ads transparency report CSVs (creative_stats, advertiser_stats)"
 
-    def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
-        super().__init__(mapping=mapping, as_of=as_of)
-        self._names: dict[str, str] = {}  # column (lower case) → the name the file gives it
-
     def stage(self, path: Path, stage: Stage) -> None:
         head = check_text(path)
         if not head.strip():
@@ -85,7 +72,7 @@ class GoogleAdsReader(RecordReader):
             raise FormatError(path, "empty file: no header line", line=1)
         given = [c.strip() for c in header.fields]
         columns = [c.lower() for c in given]
-        self._names = dict(zip(columns, given, strict=True))
+        self.column_names = dict(zip(columns, given, strict=True))
         cols = set(columns)
         if {"ad_id", "advertiser_id"} <= cols:
             read_record = self._creative
@@ -102,27 +89,14 @@ class GoogleAdsReader(RecordReader):
                 path, f"{what}: its columns are {shown}; unmask reads {READS}", line=header.line_no
             )
 
-        def read(fields: list[str]) -> dict:
-            r = {c: f.strip() for c, f in zip(columns, fields, strict=False)}
-            row: dict = {}
-            try:
-                entities = read_record(r)
-            except _Bad as bad:
-                return {"error": bad.reason, "error_field": bad.column}
-            self.put(row, entities)
-            return row
-
-        self.stage_records(records, stage, read)
+        self.stage_table(records, columns, read_record, stage)
 
     # -- fields --------------------------------------------------------------------------------------
-
-    def _col(self, key: str) -> str:
-        return self._names.get(key, key)
 
     def _required(self, r: dict[str, str], key: str) -> str:
         value = r.get(key, "")
         if not value:
-            raise _Bad(self._col(key), f"missing {self._col(key)}")
+            raise BadField(self.column(key), f"missing {self.column(key)}")
         return value
 
     def _number(self, r: dict[str, str], key: str) -> str | None:
@@ -130,7 +104,7 @@ class GoogleAdsReader(RecordReader):
         if not value:
             return None
         if not _NUMBER.match(value):
-            raise _Bad(self._col(key), f"unreadable {self._col(key)}: {value} is not a number")
+            raise BadField(self.column(key), f"unreadable {self.column(key)}: {value} is not a number")
         return value
 
     def _date(self, r: dict[str, str], key: str) -> str | None:
@@ -144,7 +118,9 @@ class GoogleAdsReader(RecordReader):
                 raise ValueError
             return date(int(found.group(1)), int(found.group(2)), int(found.group(3))).isoformat()
         except ValueError:
-            raise _Bad(self._col(key), f"unreadable {self._col(key)}: {value} is not a date") from None
+            raise BadField(
+                self.column(key), f"unreadable {self.column(key)}: {value} is not a date"
+            ) from None
 
     # -- records -------------------------------------------------------------------------------------
 

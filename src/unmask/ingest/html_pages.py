@@ -16,7 +16,7 @@ from pathlib import Path
 
 from unmask.attribution.trackers import extract
 from unmask.errors import FormatError
-from unmask.ingest.base import file_sha256
+from unmask.ingest.base import file_sha256, folder_files, folder_sha256
 from unmask.ingest.record_stage import RecordReader, site_entity
 from unmask.ingest.stage import Stage
 
@@ -103,16 +103,11 @@ def domain_from_file_name(path: Path) -> str | None:
     return stem if tld.startswith("xn--") or tld in _GENERIC_TLDS or tld in _country_tlds() else None
 
 
-def page_files(path: Path) -> list[Path]:
+def page_files(path: Path) -> dict[str, Path]:
+    """A file by its name, or a folder's saved pages by their path in it."""
     if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-    return [path]
+        return folder_files(path, lambda p: p.suffix.lower() in SUFFIXES)
+    return {path.name: path}
 
 
 class HtmlPagesReader(RecordReader):
@@ -128,17 +123,13 @@ class HtmlPagesReader(RecordReader):
         is two records."""
         if not path.is_dir():
             return hashlib.sha256(f"{path.name}\0{file_sha256(path)}".encode()).hexdigest()
-        digest = hashlib.sha256()
-        for file in page_files(path):
-            digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())
-        return digest.hexdigest()
+        return folder_sha256(page_files(path))
 
     def stage(self, path: Path, stage: Stage) -> None:
         files = page_files(path)
         if path.is_dir() and not files:
             raise FormatError(path, f"a folder with no saved pages ({', '.join(SUFFIXES)})")
-        for record_no, file in enumerate(files, start=1):
-            name = file.relative_to(path).as_posix() if path.is_dir() else file.name
+        for record_no, (name, file) in enumerate(files.items(), start=1):
             row = self.new_row(record_no, 1, name)
             try:
                 size = file.stat().st_size

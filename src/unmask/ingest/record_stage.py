@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 import duckdb
@@ -22,7 +23,8 @@ from followthemoney.proxy import EntityProxy
 
 from unmask.ingest.base import Reader
 from unmask.ingest.jsonstream import cap_raw
-from unmask.ingest.stage import REASON_KIND, STAGE_TABLE, Loaded
+from unmask.ingest.stage import REASON_KIND, STAGE_TABLE, Loaded, Stage
+from unmask.ingest.textfile import Record
 
 RECORD_STAGE_SCHEMA = pa.schema(
     [
@@ -74,12 +76,51 @@ def site_entity(domain: str) -> EntityProxy:
     return site
 
 
+class BadField(Exception):
+    """A record whose fields are there but wrong: the column (as the file names it) and the reason."""
+
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
 class RecordReader(Reader):
     """Base of the public-record readers: each record becomes FtM statements (and observations)."""
 
     loads = "records"
     stage_schema = RECORD_STAGE_SCHEMA
     reads_folders: ClassVar[bool] = False
+
+    def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
+        super().__init__(mapping=mapping, as_of=as_of)
+        self.column_names: dict[str, str] = {}  # our (lower-case) column → the name the file gives it
+
+    def column(self, key: str) -> str:
+        """The column as the file names it, for quarantine reasons."""
+        return self.column_names.get(key, key)
+
+    def stage_table(
+        self,
+        records: Iterable[Record],
+        columns: list[str],
+        read_record: Callable[[dict[str, str]], list[EntityProxy]],
+        stage: Stage,
+    ) -> None:
+        """Stage delimited records whose fields ``read_record`` maps, by column, into entities; a
+        :class:`BadField` it raises quarantines the record with its column and reason."""
+
+        def read(fields: list[str]) -> dict:
+            values = {c: f.strip() for c, f in zip(columns, fields, strict=False)}
+            row: dict = {}
+            try:
+                entities = read_record(values)
+            except BadField as bad:
+                return {"error": bad.reason, "error_field": bad.column}
+            self.put(row, entities)
+            return row
+
+        self.stage_records(records, stage, read)
 
     def new_row(self, record_no: int, line_no: int | None, raw: str | None, error: str | None = None) -> dict:
         return super().new_row(record_no, line_no, cap_raw(raw) if raw else raw, error)

@@ -25,7 +25,7 @@ from followthemoney.types import registry
 from unmask.attribution.names import parse_org
 from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
 from unmask.errors import FormatError
-from unmask.ingest.base import file_sha256
+from unmask.ingest.base import file_sha256, folder_files, folder_sha256
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 
@@ -119,14 +119,9 @@ def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple
     return entities, observations
 
 
-def record_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-    return [path]
+def record_files(path: Path) -> dict[str, Path]:
+    """A file by its name, or every file of a folder by its path in it."""
+    return folder_files(path) if path.is_dir() else {path.name: path}
 
 
 class WhoisReader(RecordReader):
@@ -140,19 +135,13 @@ class WhoisReader(RecordReader):
     def fingerprint(cls, path: Path) -> str:
         if not path.is_dir():
             return file_sha256(path)
-        import hashlib
-
-        digest = hashlib.sha256()
-        for file in record_files(path):
-            digest.update(f"{file.relative_to(path).as_posix()}\0{file_sha256(file)}\n".encode())
-        return digest.hexdigest()
+        return folder_sha256(record_files(path))
 
     def stage(self, path: Path, stage: Stage) -> None:
         files = record_files(path)
         if not files:
             raise FormatError(path, "an empty folder")
-        for record_no, file in enumerate(files, start=1):
-            name = file.relative_to(path).as_posix() if path.is_dir() else file.name
+        for record_no, (name, file) in enumerate(files.items(), start=1):
             try:
                 data = file.read_bytes()[: MAX_RECORD_BYTES + 1]
             except OSError as exc:
