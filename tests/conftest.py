@@ -43,7 +43,10 @@ def write(tmp_path: Path):
 
 def case_contents(case: Case) -> dict[str, list]:
     """Every row of every case table, for asserting that something changed nothing."""
-    tables = ("sources", "quarantine", "accounts", "posts", "documents", "findings", "evidence")
+    tables = (
+        "sources", "quarantine", "accounts", "posts", "documents", "statements", "infrastructure",
+        "findings", "evidence",
+    )  # fmt: skip
     return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 
@@ -77,3 +80,28 @@ def quarantined(case: Case) -> list[tuple]:
 def posts_by_id(case: Case) -> dict[str, dict]:
     """Every stored post as a dict, keyed by post id."""
     return {row["post_id"]: row for row in case.query("SELECT * FROM posts ORDER BY record_no")}
+
+
+def entity_props(case: Case, entity_id: str) -> dict[str, list[str]]:
+    """Every property of an imported FtM entity with its distinct values, sorted."""
+    rows = case.query(
+        "SELECT DISTINCT prop, value FROM statements WHERE entity_id = ? ORDER BY prop, value", [entity_id]
+    )
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["prop"], []).append(row["value"])
+    return out
+
+
+def entity_schema(case: Case, entity_id: str) -> str:
+    return case.scalar("SELECT any_value(schema) FROM statements WHERE entity_id = ?", [entity_id])
+
+
+def entity_ids(case: Case, schema: str, source_id: int | None = None) -> list[str]:
+    """The ids of the imported entities of ``schema`` (from one source, if given), sorted."""
+    rows = case.query(
+        "SELECT DISTINCT entity_id FROM statements"
+        " WHERE schema = ? AND (? IS NULL OR source_id = ?) ORDER BY 1",
+        [schema, source_id, source_id],
+    )
+    return [r["entity_id"] for r in rows]

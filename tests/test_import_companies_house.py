@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import case_contents as snapshot
+from conftest import entity_ids
+from conftest import entity_props as props
+from conftest import entity_schema as schema_of
+from conftest import quarantined as quarantine_rows
 from unmask.errors import FormatError
 from unmask.ingest import import_files
 from unmask.ingest.record_stage import make_id
@@ -87,42 +92,6 @@ APPOINTMENTS = {
         },
     ],
 }
-
-
-def props(case, entity_id: str) -> dict[str, list[str]]:
-    """Every property of an entity with its values, sorted."""
-    rows = case.query(
-        "SELECT DISTINCT prop, value FROM statements WHERE entity_id = ? ORDER BY prop, value", [entity_id]
-    )
-    out: dict[str, list[str]] = {}
-    for row in rows:
-        out.setdefault(row["prop"], []).append(row["value"])
-    return out
-
-
-def schema_of(case, entity_id: str) -> str:
-    return case.scalar("SELECT any_value(schema) FROM statements WHERE entity_id = ?", [entity_id])
-
-
-def entity_ids(case, schema: str, source_id: int | None = None) -> list[str]:
-    rows = case.query(
-        "SELECT DISTINCT entity_id FROM statements"
-        " WHERE schema = ? AND (? IS NULL OR source_id = ?) ORDER BY 1",
-        [schema, source_id, source_id],
-    )
-    return [r["entity_id"] for r in rows]
-
-
-def snapshot(case) -> dict[str, list[str]]:
-    """Every row of the tables an import writes, to assert that a re-import changed nothing."""
-    tables = ("sources", "statements", "infrastructure", "quarantine")
-    return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-
-
-def quarantine_rows(case) -> list[tuple]:
-    return case.con.execute(
-        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY source_id, record_no"
-    ).fetchall()
 
 
 def officer_id(officer: str) -> str:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import entity_ids
+from conftest import entity_props as props
+from conftest import entity_schema as schema_of
 from unmask.errors import FormatError
 from unmask.ingest import import_files
 from unmask.ingest.fec import ITCONT, split_name
@@ -110,26 +113,6 @@ CONTRIBUTIONS = [
     "cand_id",
     "tran_id",
 ]
-
-
-def props(case, entity_id: str) -> dict[str, list[str]]:
-    """Every property of an entity with its values, sorted."""
-    rows = case.query(
-        "SELECT DISTINCT prop, value FROM statements WHERE entity_id = ? ORDER BY prop, value", [entity_id]
-    )
-    out: dict[str, list[str]] = {}
-    for row in rows:
-        out.setdefault(row["prop"], []).append(row["value"])
-    return out
-
-
-def schema_of(case, entity_id: str) -> str:
-    return case.scalar("SELECT any_value(schema) FROM statements WHERE entity_id = ?", [entity_id])
-
-
-def entity_ids(case, schema: str) -> list[str]:
-    rows = case.query("SELECT DISTINCT entity_id FROM statements WHERE schema = ? ORDER BY 1", [schema])
-    return [r["entity_id"] for r in rows]
 
 
 def donor_id(name: str, zip_code: str) -> str:

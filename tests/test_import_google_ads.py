@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import entity_props as props
 from unmask.errors import FormatError
 from unmask.ingest import import_files
 from unmask.ingest.google_ads import public_ids
@@ -39,17 +40,6 @@ AR2,TWO COMMITTEES,"FEC ID C00495861, FEC ID C00484642",1,0
 AR3,A CANDIDATE,FEC ID H8VA01147,1,0
 AR4,NO SPEND,,1,lots
 """
-
-
-def props(case, entity_id: str) -> dict[str, list[str]]:
-    """Every property of an entity with its distinct values, sorted."""
-    rows = case.query(
-        "SELECT DISTINCT prop, value FROM statements WHERE entity_id = ? ORDER BY prop, value", [entity_id]
-    )
-    out: dict[str, list[str]] = {}
-    for row in rows:
-        out.setdefault(row["prop"], []).append(row["value"])
-    return out
 
 
 def test_public_ids() -> None:

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import case_contents as snapshot
+from conftest import entity_ids
+from conftest import entity_props as props
+from conftest import quarantined as quarantine_rows
 from unmask.errors import FormatError
 from unmask.ingest import import_files
 from unmask.ingest.meta_ads import strip_token
@@ -43,34 +47,6 @@ def ad(**changes: object) -> dict:
 
 def jsonl(*records: object) -> str:
     return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
-
-
-def props(case, entity_id: str) -> dict[str, list[str]]:
-    """Every property of an entity with its values, sorted."""
-    rows = case.query(
-        "SELECT DISTINCT prop, value FROM statements WHERE entity_id = ? ORDER BY prop, value", [entity_id]
-    )
-    out: dict[str, list[str]] = {}
-    for row in rows:
-        out.setdefault(row["prop"], []).append(row["value"])
-    return out
-
-
-def entity_ids(case, schema: str) -> list[str]:
-    rows = case.query("SELECT DISTINCT entity_id FROM statements WHERE schema = ? ORDER BY 1", [schema])
-    return [r["entity_id"] for r in rows]
-
-
-def snapshot(case) -> dict[str, list[str]]:
-    """Every row of the tables an import writes, to assert that a re-import changed nothing."""
-    tables = ("sources", "statements", "infrastructure", "quarantine")
-    return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-
-
-def quarantine_rows(case) -> list[tuple]:
-    return case.con.execute(
-        "SELECT record_no, line_no, field, reason FROM quarantine ORDER BY source_id, record_no"
-    ).fetchall()
 
 
 # -- API records -------------------------------------------------------------------------------------------
