@@ -205,6 +205,11 @@ def info(
         if data["first_document"]:
             dated = f", published {data['first_document']:%Y-%m-%d} to {data['last_document']:%Y-%m-%d}"
         out.print(f"{data['documents']:,} documents by {data['bylines']:,} bylines{dated}")
+    if data["entities"]:
+        out.print(
+            f"{data['entities']:,} FollowTheMoney entities ({data['statements']:,} statements) and "
+            f"{data['infrastructure']:,} infrastructure observations from public records"
+        )
     out.print(
         _table(
             "Sources",

@@ -1,5 +1,5 @@
 """What a case holds: sources, row and quarantine counts by reason, time range, most active accounts,
-documents and bylines."""
+documents and bylines, public-record entities."""
 
 from __future__ import annotations
 
@@ -41,11 +41,18 @@ def case_info(case: Case, *, top: int = 10) -> dict[str, Any]:
             "SELECT count(*) AS documents, count(DISTINCT byline) AS bylines,"
             " min(published_at) AS first_document, max(published_at) AS last_document FROM documents"
         )[0]
+    records = {"entities": 0, "statements": 0, "infrastructure": 0}
+    if case.schema_version() >= 3:
+        records = case.query(
+            "SELECT count(DISTINCT entity_id) AS entities, count(*) AS statements,"
+            " (SELECT count(*) FROM infrastructure) AS infrastructure FROM statements"
+        )[0]
     return {
         "case": case.path,
         "schema_version": case.schema_version(),
         **totals,
         **documents,
+        **records,
         "platforms": platforms,
         "sources": sources,
         "quarantine_reasons": reasons,
