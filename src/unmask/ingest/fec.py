@@ -43,7 +43,7 @@ from followthemoney.proxy import EntityProxy
 from unmask.errors import FormatError
 from unmask.ingest.record_stage import BadField, RecordReader, make_id, name_key, new_entity
 from unmask.ingest.stage import Stage
-from unmask.ingest.textfile import Record, check_text, csv_records, open_bytes, sniff_delimiter
+from unmask.ingest.textfile import Record, check_text, open_bytes
 
 # The FEC's bulk file layouts (https://www.fec.gov/campaign-finance-data/), in column order.
 ITCONT = [
@@ -316,14 +316,8 @@ class FecReader(RecordReader):
         self._stage_fields(self._bulk_records(path, stage, len(columns), header=False), columns, table, stage)
 
     def _stage_csv(self, path: Path, head: bytes, stage: Stage) -> None:
-        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
-        header = next(records, None)
-        if header is None or not header.fields:
-            raise FormatError(path, "empty file: no header line", line=1)
-        given = [c.strip() for c in header.fields]
-        columns = [c.lower() for c in given]
-        self.column_names = dict(zip(columns, given, strict=True))
-        table = self._table(path, columns, line=header.line_no)
+        records, columns, header_line = self.open_table(path, head, stage)
+        table = self._table(path, columns, line=header_line)
         self._stage_fields(records, columns, table, stage)
 
     @staticmethod

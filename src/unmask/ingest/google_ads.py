@@ -25,7 +25,7 @@ from unmask.errors import FormatError
 from unmask.ingest.fec import candidate_entity, committee_entity
 from unmask.ingest.record_stage import BadField, RecordReader, make_id, new_entity
 from unmask.ingest.stage import Stage
-from unmask.ingest.textfile import check_text, csv_records, sniff_delimiter
+from unmask.ingest.textfile import check_text
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _LEADING_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[ T])")
@@ -66,13 +66,8 @@ class GoogleAdsReader(RecordReader):
         head = check_text(path)
         if not head.strip():
             raise FormatError(path, "empty file: no header line", line=1)
-        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
-        header = next(records, None)
-        if header is None or not header.fields:
-            raise FormatError(path, "empty file: no header line", line=1)
-        given = [c.strip() for c in header.fields]
-        columns = [c.lower() for c in given]
-        self.column_names = dict(zip(columns, given, strict=True))
+        records, columns, header_line = self.open_table(path, head, stage)
+        given = self.columns_given
         cols = set(columns)
         if {"ad_id", "advertiser_id"} <= cols:
             read_record = self._creative
@@ -86,7 +81,7 @@ class GoogleAdsReader(RecordReader):
                 else "not a Google ads file"
             )
             raise FormatError(
-                path, f"{what}: its columns are {shown}; unmask reads {READS}", line=header.line_no
+                path, f"{what}: its columns are {shown}; unmask reads {READS}", line=header_line
             )
 
         self.stage_table(records, columns, read_record, stage)

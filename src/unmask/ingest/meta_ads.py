@@ -22,7 +22,7 @@ from unmask.errors import FormatError
 from unmask.ingest.jsonstream import FieldTypeError, item_row, json_id, json_records, json_str
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
-from unmask.ingest.textfile import check_text, csv_records, sniff_delimiter
+from unmask.ingest.textfile import check_text
 
 _REPORT_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})_([A-Z]{2})_")
 _AMOUNT = re.compile(r"^amount spent \((\w+)\)$", re.IGNORECASE)
@@ -162,12 +162,8 @@ class MetaAdsReader(RecordReader):
     # -- Report CSVs -----------------------------------------------------------------------------------
 
     def _stage_report(self, path: Path, head: bytes, stage: Stage) -> None:
-        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
-        header = next(records, None)
-        if header is None or not header.fields:
-            raise FormatError(path, "empty file: no header line", line=1)
-        columns = [c.strip() for c in header.fields]
-        lower = [c.lower() for c in columns]
+        records, lower, header_line = self.open_table(path, head, stage)
+        columns = self.columns_given
         if "location name" in lower:
             raise FormatError(
                 path,
@@ -179,7 +175,7 @@ class MetaAdsReader(RecordReader):
                 raise FormatError(
                     path,
                     f"required column missing: {needed!r}; the header has {', '.join(columns)}",
-                    line=header.line_no,
+                    line=header_line,
                 )
         index = {c: lower.index(c) for c in ("page id", "page name", "disclaimer")}
         amount_col = next((i for i, c in enumerate(columns) if _AMOUNT.match(c)), None)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import duckdb
@@ -21,10 +22,11 @@ import pyarrow as pa
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
+from unmask.errors import FormatError
 from unmask.ingest.base import Reader
 from unmask.ingest.jsonstream import cap_raw
 from unmask.ingest.stage import REASON_KIND, STAGE_TABLE, Loaded, Stage
-from unmask.ingest.textfile import Record
+from unmask.ingest.textfile import Record, csv_records, sniff_delimiter
 
 RECORD_STAGE_SCHEMA = pa.schema(
     [
@@ -95,10 +97,24 @@ class RecordReader(Reader):
     def __init__(self, *, mapping: dict[str, str] | None = None, as_of: str | None = None):
         super().__init__(mapping=mapping, as_of=as_of)
         self.column_names: dict[str, str] = {}  # our (lower-case) column → the name the file gives it
+        self.columns_given: list[str] = []  # the header as the file writes it
 
     def column(self, key: str) -> str:
         """The column as the file names it, for quarantine reasons."""
         return self.column_names.get(key, key)
+
+    def open_table(self, path: Path, head: bytes, stage: Stage) -> tuple[Iterator[Record], list[str], int]:
+        """The data records of a delimited file, its columns in lower case (``column_names`` keeps them as
+        written) and its header's line; an empty file is refused."""
+        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
+        header = next(records, None)
+        if header is None or not header.fields:
+            raise FormatError(path, "empty file: no header line", line=1)
+        given = [c.strip() for c in header.fields]
+        columns = [c.lower() for c in given]
+        self.column_names = dict(zip(columns, given, strict=True))
+        self.columns_given = given
+        return records, columns, header.line_no
 
     def stage_table(
         self,
