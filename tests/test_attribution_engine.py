@@ -236,3 +236,16 @@ def test_hostile_names_are_printed_as_text(tmp_path: Path, write) -> None:
     result = runner.invoke(app, ["explain", "facebook-page-11", "facebook-page-12", "--case", case])
     assert result.exit_code == 0, result.output
     assert "[bold red]<script>alert(1)</script>[/]" in result.output
+
+
+def test_cli_findings_runs_attribution_on_new_records(tmp_path: Path, write) -> None:
+    ads = [
+        {"id": str(i), "page_id": f"1{i}", "page_name": f"Page {i}", "bylines": "One Payer Ltd"}
+        for i in (1, 2)
+    ]
+    case = str(tmp_path / "c.duckdb")
+    path = write("ads.jsonl", "".join(json.dumps(a) + "\n" for a in ads))
+    assert runner.invoke(app, ["import", "meta-ads", str(path), "--case", case]).exit_code == 0
+    result = runner.invoke(app, ["findings", "--case", case, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [f["kind"] for f in json.loads(result.output)] == ["shared-funder"]

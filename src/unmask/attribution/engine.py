@@ -110,6 +110,13 @@ def run(case: Case, resolver: Resolver | None = None) -> RunResult:
     return result
 
 
+def is_stale(case: Case) -> bool:
+    """Whether the case has public records that attribution has not run on in their present state."""
+    if case.schema_version() < 3 or not case.scalar("SELECT count(*) > 0 FROM statements"):
+        return False
+    return last_state(case) != data_state(case)
+
+
 def ensure(case: Case) -> RunResult | None:
     """Run attribution if the case changed since the last run (or never ran); None if it is up to date."""
     if last_state(case) == data_state(case):
