@@ -44,9 +44,16 @@ def write(tmp_path: Path):
 def case_contents(case: Case) -> dict[str, list]:
     """Every row of every case table, for asserting that something changed nothing."""
     tables = (
-        "sources", "quarantine", "accounts", "posts", "documents", "statements", "infrastructure",
-        "findings", "evidence",
-    )  # fmt: skip
+        "sources",
+        "quarantine",
+        "accounts",
+        "posts",
+        "documents",
+        "statements",
+        "infrastructure",
+        "findings",
+        "evidence",
+    )
     return {t: sorted(map(repr, case.con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 
@@ -105,3 +112,119 @@ def entity_ids(case: Case, schema: str, source_id: int | None = None) -> list[st
         [schema, source_id, source_id],
     )
     return [r["entity_id"] for r in rows]
+
+
+# Values an adversary would put in posts, names and URLs: script, event handlers, javascript: URLs, CSS
+# injection, template syntax, a right-to-left override and broken Unicode. A report must show each as text.
+HOSTILE = (
+    "<script>window.__pwned = 1</script>",
+    '<img src=x onerror="window.__pwned = 2">',
+    "javascript:window.__pwned = 3",
+    "</style><style>body { display: none }</style>",
+    "{{ 7 * 7 }} ${7*7}",
+    "\u202eexe.live\u202c",
+    "e\u0301\u0301\u0301 \ufffd \u200b",
+    "]]></script><!--",
+)
+
+
+def hostile_case(path: Path) -> Path:
+    """A case whose posts, accounts, pages, payers, bylines and findings all carry :data:`HOSTILE` values:
+    posts imported, ads imported and attributed, and a network and a persona finding over them."""
+    import csv
+    import io
+    import json
+
+    from unmask.attribution.engine import run
+    from unmask.findings import Evidence, Finding, write_findings
+    from unmask.ingest import import_files
+
+    folder = path.parent
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["post_id", "account_id", "created_at", "text", "urls", "handle"])
+    for i, value in enumerate(HOSTILE):
+        writer.writerow([f"p{i}", f"acct{i}{value}", f"2024-03-01T10:00:{i:02d}Z", value, value, value])
+    posts = folder / "posts.csv"
+    posts.write_text(rows.getvalue(), encoding="utf-8")
+    ads = [
+        {
+            "id": f"a{i}",
+            "page_id": f"9{i}",
+            "page_name": value,
+            "bylines": "Hostile Payer " + value,
+            "ad_delivery_start_time": "2024-02-12",
+            "ad_snapshot_url": value,
+        }
+        for i, value in enumerate(HOSTILE)
+    ]
+    shared = "Shared Payer <b>Ltd</b>"
+    ads += [
+        {"id": "b1", "page_id": "91", "page_name": HOSTILE[1], "bylines": shared},
+        {"id": "b2", "page_id": "92", "page_name": HOSTILE[2], "bylines": shared},
+    ]
+    ads_path = folder / "ads.jsonl"
+    ads_path.write_text("".join(json.dumps(a) + "\n" for a in ads), encoding="utf-8")
+    docs = folder / "docs.jsonl"
+    docs.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"d{i}",
+                    "byline": HOSTILE[0],
+                    "title": value,
+                    "text": "words " * 50 + value,
+                    "published_at": f"2024-03-0{1 + i % 5}T0{i}:00:00Z",
+                }
+            )
+            + "\n"
+            for i, value in enumerate(HOSTILE)
+        ),
+        encoding="utf-8",
+    )
+    with Case.open(path) as case:
+        import_files(case, "posts-csv", [posts])
+        import_files(case, "meta-ads", [ads_path])
+        import_files(case, "articles", [docs])
+        run(case)
+        accounts = [r[0] for r in case.con.execute("SELECT account_id FROM accounts ORDER BY 1").fetchall()]
+        write_findings(
+            case,
+            [
+                Finding(
+                    kind="coordinated-network",
+                    claim="accounts acted together: " + " ".join(HOSTILE),
+                    confidence=0.97,
+                    subjects=accounts,
+                    method="coordination.test " + HOSTILE[0],
+                    method_version="1",
+                    calibrated=True,
+                    parameters={"window_s": HOSTILE[1]},
+                    evidence=[
+                        Evidence(
+                            1,
+                            i + 1,
+                            "posts",
+                            {"account": a, "object": HOSTILE[i], "kind": HOSTILE[3]},
+                            note=HOSTILE[5],
+                        )
+                        for i, a in enumerate(accounts)
+                    ],
+                    limitations=HOSTILE[4],
+                ),
+                Finding(
+                    kind="group-persona",
+                    claim="a byline written by several people: " + HOSTILE[0],
+                    confidence=0.9,
+                    subjects=["byline:" + HOSTILE[0]],
+                    method="persona.writers",
+                    method_version="1",
+                    evidence=[
+                        Evidence(3, i + 1, "documents", {"doc_id": f"d{i}", "cluster": i % 2, "title": value})
+                        for i, value in enumerate(HOSTILE)
+                    ],
+                    limitations="",
+                ),
+            ],
+        )
+    return path

@@ -463,6 +463,7 @@ def demo(
         for hop in (answer["paths"] or [[]])[0]:
             out.print("    " + escape(hop_text(hop)))
     out.print(f"Findings: unmask findings --case {escape(built['case'])}")
+    out.print(f"Report: {escape(built['report'])} (open it in a browser; it works offline)")
     out.print(f"Next: unmask info --case {escape(built['case'])}")
 
 
@@ -805,6 +806,24 @@ def explain(
         out.print(f"[bold]Path {i}[/] ({len(hops)} hops):")
         for hop in hops:
             out.print("  " + escape(hop_text(hop)))
+
+
+@app.command()
+def report(
+    case: CaseOption = Path(DEFAULT_CASE),
+    out_: Annotated[Path, typer.Option("--out", help="The file to write.")] = Path("report.html"),
+    format: Annotated[
+        str, typer.Option("--format", help="html (one self-contained page), json or md.")
+    ] = "html",
+) -> None:
+    """The investigation report: findings ranked, network, timelines, dossiers, evidence, DISARM, methods."""
+    from unmask.attribution.engine import ensure
+    from unmask.report import write_report
+
+    with _user_errors(), Case.open(case) as c:
+        ensure(c)
+        written = write_report(c, out_, format)
+    out.print(f"wrote {escape(str(written))} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
 export_app = typer.Typer(help="Export the case for other tools.", no_args_is_help=True)

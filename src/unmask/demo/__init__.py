@@ -211,6 +211,7 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
     from unmask.findings import write_findings
     from unmask.info import case_info
     from unmask.ingest import import_files
+    from unmask.report import write_report
 
     out_dir.mkdir(parents=True, exist_ok=True)
     posts_path = write_posts_csv(generate_posts(seed), out_dir / "posts.csv")
@@ -228,6 +229,7 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
         write_findings(case, network_findings(found))
         persona = _persona(case, out_dir, seed)
         attribution = _attribution(case, out_dir, seed)
+        report = write_report(case, out_dir / "report.html")
         return {
             "case": str(case_path),
             "imports": results,
@@ -236,6 +238,7 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
             "planted": sorted(_planted_accounts(seed)),
             "persona": persona,
             "attribution": attribution,
+            "report": str(report),
         }
 
 

@@ -1,0 +1,300 @@
+"""What a report shows, gathered from the case as plain data: findings, DISARM, graph, timelines, dossiers.
+
+The report computes no analysis: it reads the findings the engines wrote, their evidence, and the rows the
+evidence points at, and aggregates them for display (posts per hour of a network's accounts, a byline's
+documents by weekday and hour, a page's first ad). Everything it embeds is capped (:class:`Limits`), and
+``caps`` says what was left out, so that a report of a platform-scale case stays small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import igraph as ig
+
+from unmask import __version__, disarm
+from unmask.case import Case
+from unmask.findings import finding_to_dict, read_findings
+
+KIND_TITLES = {
+    "coordinated-network": "Coordinated networks",
+    "group-persona": "Group personas",
+    "shared-writer": "Shared writers",
+    "shared-funder": "Shared funders",
+    "shared-infrastructure": "Shared infrastructure",
+    "synchronised-launch": "Synchronised launches",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a report embeds at most (the rest is in the case, and the report says so)."""
+
+    findings: int = 300
+    evidence_per_finding: int = 40
+    graph_nodes: int = 1500
+    graph_edges: int = 4000
+    timelines: int = 30
+    dossiers: int = 20
+
+
+def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
+    limits = limits or Limits()
+    caps: list[str] = []
+    found = read_findings(case)
+    if len(found) > limits.findings:
+        caps.append(
+            f"{len(found) - limits.findings:,} findings of lower confidence are not shown "
+            f"(of {len(found):,}; `unmask findings` lists them all)"
+        )
+    found = found[: limits.findings]
+    paths = dict(case.con.execute("SELECT source_id, path FROM sources").fetchall())
+    findings = []
+    for f in found:
+        d = finding_to_dict(f)
+        total = len(d["evidence"])
+        d["evidence"] = [
+            {**e, "source": paths.get(e["source_id"]) if e["source_id"] is not None else None}
+            for e in d["evidence"][: limits.evidence_per_finding]
+        ]
+        d["evidence_total"] = total
+        d["title"] = KIND_TITLES.get(f.kind, f.kind)
+        findings.append(d)
+    truncated = sum(1 for d in findings if d["evidence_total"] > len(d["evidence"]))
+    if truncated:
+        caps.append(f"{truncated} findings show their first {limits.evidence_per_finding} evidence rows only")
+    graph = _graph(case, findings, limits, caps)
+    return {
+        "meta": {
+            "case": case.path,
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "unmask_version": __version__,
+        },
+        "summary": _summary(case, findings),
+        "findings": findings,
+        "disarm": _disarm(findings),
+        "graph": graph,
+        "timelines": _timelines(case, findings, limits, caps),
+        "dossiers": _dossiers(case, findings, limits, caps),
+        "methods": _methods(findings),
+        "caps": caps,
+        "limits": asdict(limits),
+    }
+
+
+def _summary(case: Case, findings: list[dict]) -> dict[str, Any]:
+    counts = case.query(
+        "SELECT (SELECT count(*) FROM posts) AS posts, (SELECT count(*) FROM accounts) AS accounts,"
+        " (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM sources) AS sources,"
+        " (SELECT count(*) FROM quarantine) AS quarantined,"
+        " (SELECT count(DISTINCT entity_id) FROM statements) AS entities"
+    )[0]
+    by_kind: dict[str, int] = defaultdict(int)
+    for f in findings:
+        by_kind[f["kind"]] += 1
+    return {**counts, "findings": len(findings), "findings_by_kind": dict(sorted(by_kind.items()))}
+
+
+def _disarm(findings: list[dict]) -> list[dict]:
+    """Each DISARM technique observed, with its name, tactic and the findings behind it."""
+    table = disarm.techniques()
+    seen: dict[str, list[str]] = defaultdict(list)
+    for f in findings:
+        for t in f["disarm"]:
+            seen[t["id"]].append(f["finding_id"])
+    out = []
+    for tid, ids in sorted(seen.items()):
+        t = table.get(tid)
+        out.append(
+            {
+                "id": tid,
+                "name": t.name if t else None,
+                "tactic": f"{t.tactic_id} {t.tactic}" if t else None,
+                "summary": t.summary if t else None,
+                "findings": ids,
+            }
+        )
+    return out
+
+
+def _labels(case: Case, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Display name and type of graph nodes: entities by name, accounts by handle, others as given."""
+    out: dict[str, tuple[str, str]] = {}
+    if not ids:
+        return out
+    for eid, name, schema in case.con.execute(
+        "SELECT entity_id, name, schema FROM entities WHERE entity_id IN (SELECT unnest(?))", [sorted(ids)]
+    ).fetchall():
+        out[eid] = (name or eid, schema)
+    for aid, handle in case.con.execute(
+        "SELECT account_id, any_value(handle) FROM accounts WHERE account_id IN (SELECT unnest(?))"
+        " GROUP BY account_id",
+        [sorted(ids - set(out))],
+    ).fetchall():
+        out[aid] = (handle or aid, "account")
+    return out
+
+
+def _graph(case: Case, findings: list[dict], limits: Limits, caps: list[str]) -> dict[str, Any]:
+    """Findings as hubs joined to their subjects; the evidence's objects for networks; the attribution
+    links among the subjects. Positions are laid out here (Fruchterman–Reingold) so that the browser only
+    draws."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, Any]] = []
+
+    def node(node_id: str, kind: str, label: str | None = None, finding: str | None = None) -> None:
+        if node_id not in nodes:
+            if len(nodes) >= limits.graph_nodes:
+                return
+            nodes[node_id] = {"id": node_id, "kind": kind, "label": label or node_id, "findings": []}
+        if finding and finding not in nodes[node_id]["findings"]:
+            nodes[node_id]["findings"].append(finding)
+
+    def edge(a: str, b: str, label: str, kind: str) -> None:
+        if a in nodes and b in nodes and len(edges) < limits.graph_edges:
+            edges.append({"source": a, "target": b, "label": label, "kind": kind})
+
+    subjects = {s for f in findings for s in f["subjects"]}
+    labels = _labels(case, subjects)
+    for f in findings:
+        hub = "finding:" + f["finding_id"]
+        node(hub, "finding", f"{f['title']} ({f['confidence']:.2f})", f["finding_id"])
+        for s in f["subjects"]:
+            label, kind = labels.get(s, (s, "subject"))
+            node(s, kind, label, f["finding_id"])
+            edge(hub, s, f["kind"], "finding")
+        for e in f["evidence"]:
+            v = e["values"] or {}
+            if f["kind"] == "coordinated-network" and "account" in v and "object" in v:
+                obj = f"object:{v['object']}"
+                node(obj, "object", str(v["object"]), f["finding_id"])
+                edge(v["account"], obj, str(v.get("kind", "")), "co-action")
+            elif "from" in v and "to" in v:  # a link of an evidence chain (a funder's officer and her job)
+                for end, name in ((v["from"], v.get("from_name")), (v["to"], v.get("to_name"))):
+                    node(str(end), labels.get(str(end), (name, "entity"))[1], name, f["finding_id"])
+                edge(str(v["from"]), str(v["to"]), str(v.get("relation", "")), "chain")
+    for a, b, relation, kind in case.con.execute(
+        "SELECT from_id, to_id, relation, kind FROM links WHERE from_id IN (SELECT unnest(?))"
+        " AND to_id IN (SELECT unnest(?))",
+        [sorted(nodes), sorted(nodes)],
+    ).fetchall():
+        edge(a, b, relation, kind)
+    if len(nodes) >= limits.graph_nodes or len(edges) >= limits.graph_edges:
+        caps.append(
+            f"the network view holds at most {limits.graph_nodes:,} nodes and {limits.graph_edges:,} "
+            "edges: the findings' other subjects are in their evidence tables"
+        )
+    order = list(nodes)
+    index = {n: i for i, n in enumerate(order)}
+    g = ig.Graph(n=len(order), edges=[(index[e["source"]], index[e["target"]]) for e in edges])
+    layout = g.layout_fruchterman_reingold(niter=300, seed=None) if order else []
+    for i, n in enumerate(order):
+        x, y = layout[i] if order else (0.0, 0.0)
+        nodes[n]["x"], nodes[n]["y"] = round(x * 40, 1), round(y * 40, 1)
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def _timelines(case: Case, findings: list[dict], limits: Limits, caps: list[str]) -> list[dict]:
+    """Posts per hour of each network's accounts; first ads of the pages of funder and launch findings."""
+    out = []
+    for f in findings:
+        if len(out) >= limits.timelines:
+            caps.append(f"timelines are drawn for the first {limits.timelines} findings only")
+            break
+        if f["kind"] == "coordinated-network":
+            rows = case.con.execute(
+                "SELECT date_trunc('hour', created_at) AS t, count(*) FROM posts"
+                " WHERE account_id IN (SELECT unnest(?)) GROUP BY t ORDER BY t",
+                [f["subjects"]],
+            ).fetchall()
+            if rows:
+                out.append(_bars(f, "posts per hour by the network's accounts", rows))
+        elif f["kind"] in ("shared-funder", "synchronised-launch"):
+            rows = case.con.execute(
+                """
+                SELECT min(d.value) AS first_ad, t.value AS page FROM statements t
+                JOIN statements d ON d.entity_id = t.entity_id AND d.prop = 'startDate'
+                WHERE t.prop = 'beneficiary' AND t.value IN (SELECT unnest(?))
+                GROUP BY t.value ORDER BY first_ad
+                """,
+                [f["subjects"]],
+            ).fetchall()
+            if rows:
+                names = _labels(case, {p for _, p in rows})
+                out.append(
+                    {
+                        "finding_id": f["finding_id"],
+                        "title": "first ad of each page",
+                        "kind": "events",
+                        "events": [{"date": d[:10], "label": names.get(p, (p, ""))[0]} for d, p in rows],
+                    }
+                )
+    return out
+
+
+def _bars(f: dict, title: str, rows: list[tuple]) -> dict:
+    return {
+        "finding_id": f["finding_id"],
+        "title": title,
+        "kind": "bars",
+        "bars": [{"t": t.isoformat() if hasattr(t, "isoformat") else str(t), "n": int(n)} for t, n in rows],
+    }
+
+
+def _dossiers(case: Case, findings: list[dict], limits: Limits, caps: list[str]) -> list[dict]:
+    """For each group persona: its documents by writer cluster and its rhythm (weekday x hour, UTC)."""
+    out = []
+    for f in findings:
+        if f["kind"] not in ("group-persona", "shared-writer"):
+            continue
+        if len(out) >= limits.dossiers:
+            caps.append(f"persona dossiers are shown for the first {limits.dossiers} findings only")
+            break
+        bylines = [s.removeprefix("byline:") for s in f["subjects"] if s.startswith("byline:")]
+        grid = [[0] * 24 for _ in range(7)]
+        for dow, hour, n in case.con.execute(
+            "SELECT isodow(published_at AT TIME ZONE 'UTC') - 1, hour(published_at AT TIME ZONE 'UTC'),"
+            " count(*) FROM documents WHERE byline IN (SELECT unnest(?)) AND published_at IS NOT NULL"
+            " GROUP BY ALL",
+            [bylines],
+        ).fetchall():
+            grid[int(dow)][int(hour)] = int(n)
+        clusters: dict[str, list[dict]] = defaultdict(list)
+        for e in f["evidence"]:
+            v = e["values"]
+            if "cluster" in v:
+                clusters[str(v["cluster"])].append(
+                    {k: v.get(k) for k in ("doc_id", "title", "outlet")}
+                    | {"source": e["source"], "row": e["record_no"]}
+                )
+        out.append(
+            {
+                "finding_id": f["finding_id"],
+                "bylines": bylines,
+                "claim": f["claim"],
+                "clusters": dict(sorted(clusters.items())),
+                "rhythm": grid,
+                "rhythm_max": max(max(r) for r in grid),
+            }
+        )
+    return out
+
+
+def _methods(findings: list[dict]) -> list[dict]:
+    """Each method used, once: its name, version, parameters of its first finding, and its limitations."""
+    seen: dict[str, dict] = {}
+    for f in findings:
+        m = f["method"]
+        if m["name"] not in seen:
+            seen[m["name"]] = {
+                "name": m["name"],
+                "version": m["version"],
+                "parameters": json.dumps(m["parameters"], ensure_ascii=False, default=str, sort_keys=True),
+                "limitations": f["limitations"],
+                "calibrated": f["calibrated"],
+            }
+    return list(seen.values())

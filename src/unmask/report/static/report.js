@@ -1,0 +1,82 @@
+// The report's network view. Every value from the case is written with textContent, never as markup.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var findings = {};
+  data.findings.forEach(function (f) { findings[f.finding_id] = f; });
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function mentions(values, id) {
+    var raw = id.indexOf("object:") === 0 ? id.slice(7) : id;
+    for (var k in values) {
+      if (Object.prototype.hasOwnProperty.call(values, k) && String(values[k]) === raw) return true;
+    }
+    return false;
+  }
+
+  function show(node) {
+    var panel = document.getElementById("panel");
+    panel.replaceChildren();
+    panel.appendChild(el("h3", node.label));
+    panel.appendChild(el("div", node.kind + " · " + node.id, "muted"));
+    node.findings.forEach(function (fid) {
+      var f = findings[fid];
+      if (!f) return;
+      panel.appendChild(el("p", f.title + " (" + f.confidence.toFixed(3) + "): " + f.claim));
+      var rows = f.evidence.filter(function (e) { return node.kind === "finding" || mentions(e.values || {}, node.id); });
+      rows.slice(0, 25).forEach(function (e) {
+        var row = el("div", null, "row evidence-row");
+        var where = e.source ? e.source + ", record " + e.record_no : "derived";
+        row.appendChild(el("div", where, "muted"));
+        var parts = [];
+        for (var k in e.values) {
+          if (Object.prototype.hasOwnProperty.call(e.values, k)) parts.push(k + ": " + e.values[k]);
+        }
+        row.appendChild(el("div", parts.join("; ")));
+        if (e.note) row.appendChild(el("div", e.note, "muted"));
+        panel.appendChild(row);
+      });
+      if (rows.length > 25) panel.appendChild(el("div", (rows.length - 25) + " more rows in the finding below", "muted"));
+    });
+  }
+
+  var colours = { finding: "#1d2430", account: "#3d6fb6", object: "#9aa5b8", LegalEntity: "#b6603d",
+                  Company: "#8a3db6", Person: "#2f8f5b", Organization: "#8a3db6", Asset: "#b69a3d" };
+  var elements = [];
+  data.graph.nodes.forEach(function (n) {
+    elements.push({ group: "nodes", data: { id: n.id, label: n.label, kind: n.kind, colour: colours[n.kind] || "#6b7a90" },
+                    position: { x: n.x, y: n.y } });
+  });
+  data.graph.edges.forEach(function (e, i) {
+    elements.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, label: e.label } });
+  });
+  var byId = {};
+  data.graph.nodes.forEach(function (n) { byId[n.id] = n; });
+
+  var container = document.getElementById("graph");
+  if (data.graph.nodes.length && window.cytoscape) {
+    var cy = window.cytoscape({
+      container: container,
+      elements: elements,
+      layout: { name: "preset", fit: true, padding: 20 },
+      style: [
+        { selector: "node", style: { "background-color": "data(colour)", label: "data(label)", "font-size": 8,
+                                     "text-wrap": "ellipsis", "text-max-width": 90, width: 10, height: 10 } },
+        { selector: "node[kind = 'finding']", style: { shape: "diamond", width: 16, height: 16, "font-weight": "bold" } },
+        { selector: "edge", style: { width: 1, "line-color": "#c3cad6", "curve-style": "haystack" } },
+        { selector: "node:selected", style: { "border-width": 3, "border-color": "#e0a100" } }
+      ]
+    });
+    cy.on("tap", "node", function (evt) { show(byId[evt.target.id()]); });
+    window.unmaskGraph = cy;
+  } else {
+    container.appendChild(el("p", "No findings to draw.", "muted"));
+  }
+  window.unmaskReady = true;
+})();
