@@ -19,6 +19,26 @@ def test_build_demo_loads_everything_but_the_two_broken_rows(tmp_path) -> None:
     assert result.quarantined == 2 and result.loaded == len(generate_posts())
     rebuilt = build_demo(tmp_path)  # a fresh case, not a second import into the old one
     assert rebuilt["info"]["posts"] == built["info"]["posts"]
+    attribution = built["attribution"]
+    assert sum(r.quarantined for r in attribution["imports"]) == 0
+    assert attribution["run"].findings == {
+        "shared-funder": 2,
+        "shared-infrastructure": 1,
+        "synchronised-launch": 1,
+    }
+    assert all(answer["paths"] for answer in attribution["explained"])  # the planted chain, from the files
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert built["report"] == str(tmp_path / "report.html") and "Quillfeather" in report
+
+
+def test_demo_records_point_at_nothing_real(tmp_path) -> None:
+    from unmask.demo import records
+
+    files = records.write_records(tmp_path)
+    text = "".join(p.read_text(encoding="utf-8") for paths in files.values() for p in paths)
+    assert records.COMPANY_NUMBER.startswith("ZZ") and "C00" not in text  # no real FEC committee id
+    assert all(site.endswith(".example") for site in records.SITES.values())
+    assert "ZZ1 1ZZ" in text
 
 
 def test_demo_persona_is_found_and_the_control_is_not(tmp_path) -> None:
