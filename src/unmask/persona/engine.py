@@ -129,16 +129,31 @@ def writers_findings(results: Sequence[WritersResult], table: pa.Table, ref: Ref
         r["doc_id"]: r
         for r in table.select(["doc_id", "title", "outlet", "source_id", "record_no"]).to_pylist()
     }
+    from unmask.persona.plots import project_2d
+
     findings = []
     for res in results:
         if res.p_multiple < 0.5:
             continue
+        # Where each document lies in the style space's first two principal components, for a map of
+        # the byline (the report draws it; nothing else reads it).
+        xy = project_2d(res.vectors) if res.vectors is not None else np.zeros((len(res.doc_ids), 2))
+        position = {
+            d: (round(float(x), 4), round(float(y), 4)) for d, (x, y) in zip(res.doc_ids, xy, strict=False)
+        }
         evidence = [
             Evidence(
                 where[d]["source_id"],
                 where[d]["record_no"],
                 "documents",
-                {"doc_id": d, "cluster": c, "title": where[d]["title"], "outlet": where[d]["outlet"]},
+                {
+                    "doc_id": d,
+                    "cluster": c,
+                    "title": where[d]["title"],
+                    "outlet": where[d]["outlet"],
+                    "x": position.get(d, (0.0, 0.0))[0],
+                    "y": position.get(d, (0.0, 0.0))[1],
+                },
             )
             for d, c in res.clusters.items()
             if d in where

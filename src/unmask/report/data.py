@@ -267,14 +267,14 @@ def _dossiers(case: Case, findings: list[dict], limits: Limits, caps: list[str])
         for e in f["evidence"]:
             v = e["values"]
             if "cluster" in v:
-                clusters[str(v["cluster"])].append(
-                    {k: v.get(k) for k in ("doc_id", "title", "outlet")}
-                    | {"source": e["source"], "row": e["record_no"]}
-                )
+                doc = {k: v.get(k) for k in ("doc_id", "title", "outlet", "x", "y", "cluster")}
+                clusters[str(v["cluster"])].append(doc | {"source": e["source"], "row": e["record_no"]})
+        docs = [d for group in clusters.values() for d in group if d.get("x") is not None]
         out.append(
             {
                 "finding_id": f["finding_id"],
                 "bylines": bylines,
+                "map": _scatter(docs),
                 "claim": f["claim"],
                 "clusters": dict(sorted(clusters.items())),
                 "rhythm": grid,
@@ -282,6 +282,23 @@ def _dossiers(case: Case, findings: list[dict], limits: Limits, caps: list[str])
             }
         )
     return out
+
+
+def _scatter(docs: list[dict], width: int = 360, height: int = 260, pad: int = 14) -> list[dict]:
+    """Documents placed in a drawing by the 2-D positions the persona engine gave them."""
+    if not docs:
+        return []
+    xs, ys = [d["x"] for d in docs], [d["y"] for d in docs]
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    return [
+        {
+            "cx": round(pad + (d["x"] - min(xs)) / span_x * (width - 2 * pad), 1),
+            "cy": round(pad + (d["y"] - min(ys)) / span_y * (height - 2 * pad), 1),
+            "cluster": int(d.get("cluster") or 0),
+            "label": d.get("title") or d.get("doc_id"),
+        }
+        for d in docs
+    ]
 
 
 def _methods(findings: list[dict]) -> list[dict]:
