@@ -117,13 +117,20 @@ def test_the_demo_report_draws_its_network_and_shows_evidence_on_click(browser, 
         """() => {
             const cy = window.unmaskGraph;
             const n = cy.nodes().filter(n => n.data('label').startsWith('Voters for a Cleaner'))[0];
+            cy.resize();  // cytoscape caches where its container is; the page has just scrolled
+            cy.zoom(2.5);
+            cy.center(n);  // zoomed in on it, so that no other node lies under the pointer
             const box = document.getElementById('graph').getBoundingClientRect();
             const p = n.renderedPosition();
             return {x: box.left + p.x, y: box.top + p.y};
         }"""
     )
     page.mouse.click(position["x"], position["y"])
-    page.wait_for_selector("#panel .evidence-row", timeout=5_000)
+    deadline = time.monotonic() + 5
+    while not page.locator("#panel .evidence-row").count():
+        selected = page.evaluate("window.unmaskGraph.$(':selected').map(n => n.id())")
+        assert time.monotonic() < deadline, (position, selected, page.locator("#panel").inner_text()[:300])
+        time.sleep(0.05)
     panel = page.locator("#panel").inner_text()
     assert "Voters for a Cleaner Alder Valley" in panel and "ads_archive.jsonl, record" in panel
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

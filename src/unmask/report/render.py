@@ -90,8 +90,15 @@ def render_html(data: dict[str, Any]) -> str:
     return (
         _environment()
         .get_template("report.html.j2")
-        .render(data=data, data_json=script_json(data), library=library, app=app, csp=csp)
+        .render(data=data, data_json=script_json(page_data(data)), library=library, app=app, csp=csp)
     )
+
+
+def page_data(data: dict[str, Any]) -> dict[str, Any]:
+    """What the page's script reads: the graph, and each finding's claim and evidence for the panel (the
+    rest of the report is in the page's HTML already)."""
+    keep = ("finding_id", "title", "kind", "confidence", "claim", "evidence")
+    return {"graph": data["graph"], "findings": [{k: f[k] for k in keep} for f in data["findings"]]}
 
 
 def md_text(value: Any) -> str:

@@ -66,8 +66,10 @@
       elements: elements,
       layout: { name: "preset", fit: true, padding: 20 },
       style: [
-        { selector: "node", style: { "background-color": "data(colour)", label: "data(label)", "font-size": 8,
-                                     "text-wrap": "ellipsis", "text-max-width": 90, width: 10, height: 10 } },
+        // Only findings carry a label: measuring a label for every node is most of the drawing time of a
+        // large case. Other nodes show theirs when selected, and in the panel.
+        { selector: "node", style: { "background-color": "data(colour)", "font-size": 8, width: 10, height: 10 } },
+        { selector: "node[kind = 'finding'], node:selected", style: { label: "data(label)" } },
         { selector: "node[kind = 'finding']", style: { shape: "diamond", width: 16, height: 16, "font-weight": "bold" } },
         { selector: "edge", style: { width: 1, "line-color": "#c3cad6", "curve-style": "haystack" } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#e0a100" } }
