@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import importlib.util
 import json
 import os
 import re
@@ -30,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import planted  # bench/planted.py: this script's folder is on the path when it runs
 from unmask.case import Case
 from unmask.coordination import Coordination, network_findings
 from unmask.findings import write_findings
@@ -37,7 +37,6 @@ from unmask.ingest import import_files
 from unmask.report import write_report
 from unmask.report.data import report_data
 
-HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("UNMASK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HTML_LIMIT_MB = 10.0
 INTERACTIVE_LIMIT_S = 3.0
@@ -45,14 +44,6 @@ LOADS = 3
 POLL_S = 0.02
 TIMEOUT_S = 120.0
 MB = 1_000_000
-
-
-def _planted_module():
-    spec = importlib.util.spec_from_file_location("planted", HERE / "planted.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["planted"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def posts_csv(posts: int, seed: int, groups: int, folder: Path) -> tuple[Path, dict[str, Any]]:
@@ -67,7 +58,6 @@ def posts_csv(posts: int, seed: int, groups: int, folder: Path) -> tuple[Path, d
             file=sys.stderr,
         )
         return csv_path, meta
-    planted = _planted_module()
     started = time.perf_counter()
     generated = planted.generate_all(posts, seed, groups)
     planted.write(folder, generated, csv=True)
