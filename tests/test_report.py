@@ -95,3 +95,9 @@ def test_cli_report(hostile: Path, tmp_path: Path) -> None:
     assert out.stat().st_size > 100_000 and "wrote" in result.output
     result = runner.invoke(app, ["report", "--case", str(hostile), "--out", str(out), "--format", "pdf"])
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_an_empty_case_says_it_has_no_findings(case, tmp_path: Path) -> None:
+    html = write_report(case, tmp_path / "r.html").read_text(encoding="utf-8")
+    md = write_report(case, tmp_path / "r.md", "md").read_text(encoding="utf-8")
+    assert "No findings yet" in html and "No findings yet" in md

@@ -124,6 +124,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         "## Findings, most confident first",
         "",
+        *(["No findings yet: run an engine on the case first.", ""] if not data["findings"] else []),
         "| confidence | kind | claim | DISARM |",
         "|---|---|---|---|",
     ]
