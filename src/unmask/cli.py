@@ -62,11 +62,15 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_SENTENCE_COLUMNS = frozenset({"claim", "rule", "reason"})
+
+
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     columns = columns or (list(rows[0]) if rows else [])
     for col in columns:
-        table.add_column(col, overflow="fold")
+        # A claim or rule squeezed by its neighbours would wrap one word a line: sentences get room first.
+        table.add_column(col, overflow="fold", min_width=40 if col in _SENTENCE_COLUMNS else None)
     for row in rows:
         # Values come from hostile input: escaped, so "[bold]" in a name is text, not markup.
         table.add_row(*(escape(_cell(row.get(c))) for c in columns))
