@@ -14,7 +14,7 @@ from conftest import entity_props as props
 from conftest import entity_schema as schema_of
 from unmask.errors import FormatError
 from unmask.ingest import import_files
-from unmask.ingest.fec import ITCONT, split_name
+from unmask.ingest.fec import CM, ITCONT, split_name
 from unmask.ingest.record_stage import make_id, name_key
 
 # The lead registers the reader in unmask.ingest; until then the tests do.
@@ -62,23 +62,7 @@ INDIVIDUALS = [
     "other_id",
     "tran_id",
 ]
-COMMITTEES = [
-    "cmte_id",
-    "cmte_nm",
-    "tres_nm",
-    "cmte_st1",
-    "cmte_st2",
-    "cmte_city",
-    "cmte_st",
-    "cmte_zip",
-    "cmte_dsgn",
-    "cmte_tp",
-    "cmte_pty_affiliation",
-    "cmte_filing_freq",
-    "org_tp",
-    "connected_org_nm",
-    "cand_id",
-]
+COMMITTEES = list(CM)  # the committee table's columns, as the reader knows them
 CANDIDATES = [
     "cand_id",
     "cand_name",
