@@ -14,7 +14,7 @@ from conftest import entity_props as props
 from conftest import entity_schema as schema_of
 from unmask.errors import FormatError
 from unmask.ingest import import_files
-from unmask.ingest.fec import CM, ITCONT, split_name
+from unmask.ingest.fec import CM, CN, ITCONT, split_name
 from unmask.ingest.record_stage import make_id, name_key
 
 # The lead registers the reader in unmask.ingest; until then the tests do.
@@ -63,23 +63,7 @@ INDIVIDUALS = [
     "tran_id",
 ]
 COMMITTEES = list(CM)  # the committee table's columns, as the reader knows them
-CANDIDATES = [
-    "cand_id",
-    "cand_name",
-    "cand_pty_affiliation",
-    "cand_election_yr",
-    "cand_office_st",
-    "cand_office",
-    "cand_office_district",
-    "cand_ici",
-    "cand_status",
-    "cand_pcc",
-    "cand_st1",
-    "cand_st2",
-    "cand_city",
-    "cand_st",
-    "cand_zip",
-]
+CANDIDATES = list(CN)  # the candidate table's columns, as the reader knows them
 CONTRIBUTIONS = [
     "cmte_id",
     "amndt_ind",

@@ -236,6 +236,15 @@ def test_files_that_are_not_whois_are_quarantined(case, write) -> None:
     assert case.scalar("SELECT count(*) FROM statements") == 0
 
 
+def test_a_record_too_large_is_quarantined_without_reading_it_all(case, write) -> None:
+    big = write("big.example.txt", "Domain Name: BIG.EXAMPLE\n" + "% padding\n" * 200_000)
+    [result] = import_files(case, "whois", [big])
+    assert (result.loaded, result.quarantined) == (0, 1)
+    [(record_no, line_no, field, reason)] = quarantine_rows(case)
+    assert (record_no, line_no, field) == (1, 1, "record")
+    assert reason == "not a WHOIS or RDAP record: a record of more than 1,000,000 bytes"
+
+
 def test_rdap_record_with_a_registrant_vcard(case, write) -> None:
     [result] = import_files(case, "whois", [write("rdap-news.example.json", json.dumps(RDAP))])
     assert (result.loaded, result.quarantined) == (1, 0)

@@ -51,6 +51,11 @@ def folder_files(folder: Path, keep: Callable[[Path], bool] = lambda p: True) ->
     return dict(sorted(found.items()))
 
 
+def files_in(path: Path, keep: Callable[[Path], bool] = lambda p: True) -> dict[str, Path]:
+    """A file by its name, or the files of a folder (:func:`folder_files`) by their path in it."""
+    return folder_files(path, keep) if path.is_dir() else {path.name: path}
+
+
 def folder_sha256(files: dict[str, Path], start: str = "") -> str:
     """The sha256 of a folder's files: each relative path with its file's sha256, in order."""
     digest = hashlib.sha256(start.encode())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from unmask.attribution.trackers import extract
 from unmask.errors import FormatError
-from unmask.ingest.base import file_sha256, folder_files, folder_sha256
+from unmask.ingest.base import file_sha256, files_in, folder_sha256
 from unmask.ingest.record_stage import RecordReader, site_entity
 from unmask.ingest.stage import Stage
 
@@ -105,9 +105,7 @@ def domain_from_file_name(path: Path) -> str | None:
 
 def page_files(path: Path) -> dict[str, Path]:
     """A file by its name, or a folder's saved pages by their path in it."""
-    if path.is_dir():
-        return folder_files(path, lambda p: p.suffix.lower() in SUFFIXES)
-    return {path.name: path}
+    return files_in(path, lambda p: p.suffix.lower() in SUFFIXES)
 
 
 class HtmlPagesReader(RecordReader):

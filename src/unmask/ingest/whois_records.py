@@ -25,7 +25,7 @@ from followthemoney.types import registry
 from unmask.attribution.names import parse_org
 from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
 from unmask.errors import FormatError
-from unmask.ingest.base import file_sha256, folder_files, folder_sha256
+from unmask.ingest.base import file_sha256, files_in, folder_sha256
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 
@@ -119,11 +119,6 @@ def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple
     return entities, observations
 
 
-def record_files(path: Path) -> dict[str, Path]:
-    """A file by its name, or every file of a folder by its path in it."""
-    return folder_files(path) if path.is_dir() else {path.name: path}
-
-
 class WhoisReader(RecordReader):
     """``whois``: raw WHOIS text or RDAP JSON, one record a file (or a folder of them)."""
 
@@ -135,15 +130,17 @@ class WhoisReader(RecordReader):
     def fingerprint(cls, path: Path) -> str:
         if not path.is_dir():
             return file_sha256(path)
-        return folder_sha256(record_files(path))
+        return folder_sha256(files_in(path))
 
     def stage(self, path: Path, stage: Stage) -> None:
-        files = record_files(path)
+        files = files_in(path)
         if not files:
             raise FormatError(path, "an empty folder")
         for record_no, (name, file) in enumerate(files.items(), start=1):
             try:
-                data = file.read_bytes()[: MAX_RECORD_BYTES + 1]
+                # One byte more than a record may have tells a file too large, without reading all of it.
+                with file.open("rb") as fh:
+                    data = fh.read(MAX_RECORD_BYTES + 1)
             except OSError as exc:
                 raise FormatError(file, f"cannot read the file: {exc.strerror or exc}") from None
             stage.on_bytes(len(data))
