@@ -252,18 +252,16 @@ def findings(
     as_json: JsonOption = False,
 ) -> None:
     """The findings of every engine, most confident first, with their DISARM techniques."""
-    from unmask.attribution.engine import is_stale
+    from unmask.attribution.engine import ensure, is_stale
     from unmask.findings import finding_to_dict, read_findings
 
     with _user_errors():
         with Case.open(case, read_only=True) as c:
             stale = is_stale(c)
-        if stale:  # records changed since attribution last ran: its findings are brought up to date first
-            from unmask.attribution.engine import ensure
-
-            with Case.open(case) as c:
+        # Records changed since attribution last ran: its findings are brought up to date first.
+        with Case.open(case, read_only=not stale) as c:
+            if stale:
                 ensure(c)
-        with Case.open(case, read_only=True) as c:
             found = read_findings(c, kind=kind, min_confidence=min_confidence)
     if as_json:
         _print_json([finding_to_dict(f) for f in found])

@@ -21,10 +21,7 @@ from pathlib import Path
 import networkx as nx
 from followthemoney import model
 
-from unmask.attribution.graph import EDGE_SCHEMATA
 from unmask.case import Case
-
-_EDGE_SCHEMA_NAMES = {s for s, _, _ in EDGE_SCHEMATA}
 
 
 def ftm_entities(case: Case) -> list[dict]:

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 from followthemoney import model
 
-from unmask.attribution.resolve import MATCHABLE, EntityRecord
+from unmask.attribution.resolve import IDENTIFIER_PROPS, MATCHABLE, EntityRecord
 
 # FtM interval schemata read as links: (schema, from property, to property).
 EDGE_SCHEMATA = (
@@ -79,8 +79,7 @@ def load_records(con: duckdb.DuckDBPyConnection) -> list[EntityRecord]:
         f"""
         SELECT entity_id, list(DISTINCT schema ORDER BY schema),
                list(DISTINCT value) FILTER (WHERE prop = 'name'),
-               list(DISTINCT value) FILTER (WHERE prop IN ('registrationNumber', 'idNumber', 'taxNumber',
-                                                            'leiCode', 'vatCode')),
+               list(DISTINCT value) FILTER (WHERE prop IN {IDENTIFIER_PROPS}),
                list(DISTINCT value) FILTER (WHERE prop = 'birthDate'),
                list(DISTINCT value) FILTER (WHERE prop IN ('email', 'phone')),
                list(DISTINCT value) FILTER (WHERE prop = 'address')

@@ -15,6 +15,7 @@ from typing import Any
 
 import igraph as ig
 
+from unmask.attribution.graph import EDGE_SCHEMATA
 from unmask.case import Case
 from unmask.errors import UnmaskError
 
@@ -60,11 +61,11 @@ def find_entity(case: Case, query: str) -> dict[str, Any]:
         [query],
     ).fetchall()
     if not rows:
+        # Links (payments, directorships) carry no names of their own to be found by.
         rows = case.con.execute(
             "SELECT entity_id, name, schema, canonical_id FROM entities"
-            " WHERE name ILIKE '%' || trim(?) || '%' AND schema NOT IN ('Payment', 'Directorship',"
-            " 'Employment', 'Membership', 'Representation', 'Ownership', 'UnknownLink') ORDER BY entity_id",
-            [query],
+            " WHERE name ILIKE '%' || trim(?) || '%' AND schema NOT IN (SELECT unnest(?)) ORDER BY entity_id",
+            [query, [schema for schema, _, _ in EDGE_SCHEMATA]],
         ).fetchall()
     if not rows:
         raise UnknownEntity(f"no entity is named or has the id {query!r} (`unmask attribution run` first?)")
