@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from math import comb, log
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -17,8 +20,9 @@ from unmask.coordination.actions import parse_kinds
 from unmask.coordination.nearduplicates import lsh_bands, plausible_pairs, similar_docs
 from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_sql, chernoff_p_values
 from unmask.coordination.window import estimate_window, time_resolution
-from unmask.errors import OptionError
+from unmask.errors import OptionError, OutputError
 from unmask.ingest import import_files
+from unmask.outfiles import xml_safe
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 HEADER = "post_id,account_id,created_at,text,shared_post_id,reply_to_post_id,urls,hashtags\n"
@@ -416,3 +420,48 @@ def test_cli_coordination(tmp_path: Path) -> None:
     assert "estimated from the data" in auto.output and "resolution of 1 s" in auto.output
     bad = runner.invoke(app, [*args, "--near-text-threshold", "2"])
     assert bad.exit_code == 2 and "near-text-threshold" in bad.output
+
+
+def test_outputs_survive_ids_xml_and_spreadsheets_cannot_carry(case: Case, tmp_path: Path) -> None:
+    # "a" and "a\x1b" differ only in a control character; "a\\x1b" is what a careless escape makes of it.
+    ids = ["a", "a\x1b", "a\x01\x7f", "a\\x1b", "a\ufffe", "</node>", 'q"uote', "=cmd|' /C calc'!A0"]
+    path = tmp_path / "hostile.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER.strip().split(","))
+        for k in range(3):
+            writer.writerow([f"o{k}", "zed", at(k * 3600), "x", "", "", "", ""])
+            for i, account in enumerate(ids):
+                writer.writerow([f"r{k}-{i}", account, at(k * 3600 + 10 + i), "RT", f"o{k}", "", "", ""])
+    import_files(case, "posts-csv", [path])
+    found = Coordination(kinds=("share",), window=60, null=False, min_network_size=2).fit(case)
+    assert sorted(found.accounts_.column("account_id").to_pylist()) == sorted(ids)
+    paths = write_outputs(found, tmp_path / "out")
+    assert not [p for p in (tmp_path / "out").iterdir() if ".partial-" in p.name]
+    with paths["accounts.csv"].open(encoding="utf-8", newline="") as fh:
+        accounts = [r["account_id"] for r in csv.DictReader(fh)]
+    assert "'=cmd|' /C calc'!A0" in accounts and "=cmd|' /C calc'!A0" not in accounts
+    parquet = pq.read_table(paths["edges.parquet"])  # Parquet keeps values exact
+    assert set(parquet.column("account_a").to_pylist() + parquet.column("account_b").to_pylist()) == set(ids)
+    with paths["edges.csv"].open(encoding="utf-8", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == len(ids) * (len(ids) - 1) // 2
+    [network] = json.loads(paths["networks.json"].read_text(encoding="utf-8"))
+    assert sorted(network["accounts"]) == sorted(ids)
+    graphml = nx.read_graphml(paths["network.graphml"])
+    assert graphml.number_of_nodes() == len(ids)
+    assert sorted(graphml.nodes[n]["name"] for n in graphml) == sorted(xml_safe(i) for i in ids)
+    gexf = nx.read_gexf(paths["network.gexf"])
+    assert sorted(gexf.nodes[n]["label"] for n in gexf) == sorted(xml_safe(i) for i in ids)
+    assert gexf.number_of_edges() == len(ids) * (len(ids) - 1) // 2
+    ET.parse(paths["network.gexf"])
+
+
+def test_write_outputs_path_errors(case: Case, tmp_path: Path) -> None:
+    load(case, tmp_path, HAND)
+    found = Coordination(kinds=("share",), window=60, null=False, min_network_size=2).fit(case)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        write_outputs(found, tmp_path / "file")
+    with pytest.raises(OutputError, match="does not exist"):
+        write_outputs(found, tmp_path / "missing" / "out")
+    assert not (tmp_path / "missing").exists()

@@ -31,3 +31,8 @@ class CaseError(UnmaskError):
 
 class OptionError(UnmaskError):
     """An option value that makes no sense (an unknown format, a bad --map, an unknown time zone)."""
+
+
+class OutputError(UnmaskError):
+    """An output path that cannot be written: a folder where a file is expected, a missing parent, no
+    permission, a disk that fails while writing."""

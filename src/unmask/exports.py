@@ -8,7 +8,12 @@ and the ``statements`` table keeps every value's file and record for whoever nee
 identifiers of a site (tracking ids, name servers) are its ``keywords``: FtM has no property for them.
 
 **GEXF / GraphML.** Nodes are entities and identifier values, edges the ``links`` (relation, kind, weight,
-source file and record), so Gephi shows the same evidence graph ``unmask explain`` walks.
+source file and record), so Gephi shows the same evidence graph ``unmask explain`` walks. Ids and values
+that hold characters XML cannot carry are escaped (:func:`~unmask.outfiles.xml_safe`); the rule keeps two ids
+that differ only in such a character two nodes.
+
+Every export is written under a temporary name and moved into place when complete; a target that cannot be
+written raises :class:`~unmask.errors.OutputError` before the case is read.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import contextlib
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 from followthemoney import model
 
 from unmask.case import Case
+from unmask.outfiles import atomic, out_file, xml_safe
 
 
 def ftm_entities(case: Case) -> list[dict]:
@@ -66,8 +73,10 @@ def ftm_entities(case: Case) -> list[dict]:
 
 
 def export_ftm(case: Case, out: Path) -> int:
+    """Write the case's entities as FtM JSON lines into ``out``; return how many."""
+    out_file(out)
     entities = ftm_entities(case)
-    with out.open("w", encoding="utf-8") as fh:
+    with atomic(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for e in entities:
             fh.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
     return len(entities)
@@ -102,11 +111,26 @@ def link_graph(case: Case) -> nx.MultiDiGraph:
 
 def export_graph(case: Case, out: Path, format: str = "gexf") -> tuple[int, int]:
     """Write the link graph as GEXF or GraphML; return (nodes, edges)."""
-    graph = link_graph(case)
-    if format == "gexf":
-        nx.write_gexf(graph, out)
-    elif format == "graphml":
-        nx.write_graphml(graph, out)
-    else:
+    writers = {"gexf": nx.write_gexf, "graphml": nx.write_graphml}
+    if format not in writers:
         raise ValueError(f"unknown graph format {format!r}")
+    out_file(out)
+    graph = xml_safe_graph(link_graph(case))
+    with atomic(out) as tmp:
+        writers[format](graph, tmp)
     return graph.number_of_nodes(), graph.number_of_edges()
+
+
+def xml_safe_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``graph`` whose node ids and text attributes are :func:`xml_safe` (injective: no two
+    nodes merge)."""
+    safe = nx.MultiDiGraph()
+    safe.add_nodes_from((xml_safe(n), _safe_attrs(a)) for n, a in graph.nodes(data=True))
+    safe.add_edges_from(
+        (xml_safe(u), xml_safe(v), k, _safe_attrs(a)) for u, v, k, a in graph.edges(keys=True, data=True)
+    )
+    return safe
+
+
+def _safe_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: xml_safe(v) if isinstance(v, str) else v for k, v in attrs.items()}

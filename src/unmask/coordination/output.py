@@ -2,7 +2,9 @@
 
 ``DIR/accounts.csv`` (account_id, network_id, score), ``DIR/edges.parquet`` and ``DIR/edges.csv``,
 ``DIR/networks.json``, ``DIR/network.gexf`` and ``DIR/network.graphml``. Values come from hostile input:
-the XML writers escape every one (ElementTree), and nothing is ever evaluated.
+CSV cells that a spreadsheet would run as formulas get a leading ``'``, the XML writers escape markup and
+replace characters XML cannot carry (:func:`~unmask.outfiles.xml_safe`), and nothing is ever evaluated.
+Each file is written under a temporary name and moved into place only when complete.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import igraph as ig
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from unmask.findings import Evidence, Finding
+from unmask.outfiles import atomic, out_folder, write_csv, write_text, xml_safe
 
 if TYPE_CHECKING:
     from unmask.coordination.detector import Coordination
@@ -47,8 +49,9 @@ LIMITATIONS = (
 
 
 def write_outputs(found: Coordination, out_dir: Path) -> dict[str, Path]:
-    """Write every output file of a fitted run into ``out_dir``; return their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every output file of a fitted run into ``out_dir``; return their paths. An ``out_dir`` that
+    cannot be written raises :class:`~unmask.errors.OutputError` before anything is written."""
+    out_folder(out_dir)
     paths = {
         name: out_dir / name
         for name in (
@@ -60,31 +63,34 @@ def write_outputs(found: Coordination, out_dir: Path) -> dict[str, Path]:
             "network.graphml",
         )
     }
-    pacsv.write_csv(found.accounts_, paths["accounts.csv"])
+    write_csv(found.accounts_, paths["accounts.csv"])
     edges = found.edges_
-    pq.write_table(edges, paths["edges.parquet"])
+    with atomic(paths["edges.parquet"]) as tmp:
+        pq.write_table(edges, tmp)
     flat = edges.select(list(EDGE_COLUMNS)).append_column(
         "evidence",
         pa.array(
-            [json.dumps(e, default=str, ensure_ascii=False) for e in edges.column("evidence").to_pylist()]
+            [json.dumps(e, default=str, ensure_ascii=False) for e in edges.column("evidence").to_pylist()],
+            pa.string(),
         ),
     )
-    pacsv.write_csv(flat, paths["edges.csv"])
-    paths["networks.json"].write_text(
-        json.dumps(found.networks_, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-    )
+    write_csv(flat, paths["edges.csv"])
+    write_text(paths["networks.json"], json.dumps(found.networks_, indent=2, ensure_ascii=False, default=str))
     graph = _graph(found)
-    graph.write_graphml(str(paths["network.graphml"]))
-    _write_gexf(graph, paths["network.gexf"])
+    with atomic(paths["network.graphml"]) as tmp:
+        graph.write_graphml(str(tmp))
+    with atomic(paths["network.gexf"]) as tmp:
+        _write_gexf(graph, tmp)
     return paths
 
 
 def _graph(found: Coordination) -> ig.Graph:
-    """Flagged accounts and the significant edges among them, one graph edge per pair and kind."""
+    """Flagged accounts and the significant edges among them, one graph edge per pair and kind; text
+    attributes are XML-safe (igraph refuses control characters in GraphML)."""
     accounts = found.accounts_.to_pylist()
     index = {a["account_id"]: i for i, a in enumerate(accounts)}
     graph = ig.Graph(n=len(accounts), directed=False)
-    graph.vs["name"] = [a["account_id"] for a in accounts]
+    graph.vs["name"] = [xml_safe(a["account_id"]) for a in accounts]
     graph.vs["network_id"] = [a["network_id"] for a in accounts]
     graph.vs["score"] = [a["score"] for a in accounts]
     rows = [
@@ -95,7 +101,7 @@ def _graph(found: Coordination) -> ig.Graph:
         if r["account_a"] in index and r["account_b"] in index
     ]
     graph.add_edges([(index[r["account_a"]], index[r["account_b"]]) for r in rows])
-    graph.es["kind"] = [r["kind"] for r in rows]
+    graph.es["kind"] = [xml_safe(r["kind"]) for r in rows]
     graph.es["weight"] = [float(r["weight"]) for r in rows]
     graph.es["q_value"] = [float(r["q_value"]) if r["q_value"] is not None else -1.0 for r in rows]
     graph.es["median_gap_s"] = [float(r["median_gap_s"] or 0) for r in rows]

@@ -33,6 +33,8 @@ from matplotlib.lines import Line2D
 from scipy.cluster.hierarchy import dendrogram as _scipy_dendrogram
 from sklearn.decomposition import PCA
 
+from unmask.outfiles import atomic
+
 WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LABEL_CHARS = 30  # leaf and point labels are cut to this many characters
 _DPI = 120
@@ -66,8 +68,11 @@ def _figure(width: float, height: float) -> Iterator[Figure]:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    # atomic applies the rule of every output (at most the last folder level is created) and makes the
+    # file appear whole or not at all.
     path = Path(path)
-    fig.savefig(path, format="png", bbox_inches="tight")
+    with atomic(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
     return path
 
 
