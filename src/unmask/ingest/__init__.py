@@ -12,6 +12,8 @@ Example::
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,11 +90,55 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+# A UTC offset as people write it: +03:00, -0530, +3, UTC+3, GMT-05:30.
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> str:
+    """The name DuckDB reads ``tz`` by: a zone name (Europe/Berlin, UTC) as given, or a UTC offset.
+
+    An offset becomes ICU's fixed zone ``GMT+03:00``, whose sign means what it says (POSIX's
+    ``Etc/GMT-3`` is the same zone with the sign turned round) and which has half and quarter hours
+    (``GMT+05:30``), so the SQL that reads times written without a zone takes either kind of name.
+    """
+    offset = _OFFSET.fullmatch(tz.strip())
+    name = tz
+    if offset:
+        sign, hours, minutes = offset[1], int(offset[2]), int(offset[3] or 0)
+        if hours > 14 or minutes > 59 or (hours == 14 and minutes):
+            raise OptionError(f"--timezone {tz!r}: UTC offsets run from -14:00 to +14:00")
+        name = "UTC" if hours == minutes == 0 else f"GMT{sign}{hours:02d}:{minutes:02d}"
     try:
-        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')", [tz]).fetchall()
+        con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01')", [name]).fetchall()
     except duckdb.Error:
-        raise OptionError(f"--timezone {tz!r}: not a known time zone (try UTC or Europe/Berlin)") from None
+        raise OptionError(
+            f"--timezone {tz!r}: not a known time zone or UTC offset (try UTC, Europe/Berlin or +03:00)"
+        ) from None
+    return name
+
+
+def describe_options(options: dict) -> list[str]:
+    """The options an import was given, as the command line writes them (none: an empty list)."""
+    parts = [f"--timezone {options['timezone']}"] if options.get("timezone_stated") else []
+    if options.get("mapping"):
+        parts.append("--map " + " ".join(f"{k}={v}" for k, v in sorted(options["mapping"].items())))
+    if options.get("as_of"):
+        parts.append(f"--as-of {options['as_of']}")
+    return parts
+
+
+def _differs(previous: dict, wanted: dict) -> bool:
+    """Whether ``wanted`` asks for another reading of a file imported with ``previous``.
+
+    An option not given asks for nothing: importing a file again without --timezone (as ``persona
+    --docs`` does) reuses the source, whatever zone it was read in. One given must match.
+    """
+    zone = (previous.get("timezone"), bool(previous.get("timezone_stated")))
+    if wanted["timezone_stated"] and zone != (wanted["timezone"], True):
+        return True
+    if wanted["mapping"] and wanted["mapping"] != (previous.get("mapping") or {}):
+        return True
+    return bool(wanted.get("as_of")) and wanted["as_of"] != previous.get("as_of")
 
 
 def import_files(
@@ -110,9 +156,11 @@ def import_files(
     Timestamps written without a zone are read in ``timezone``; ``None`` reads them as UTC and records that
     the zone was not stated (``sources.options``), so that analyses of the time of day can refuse them.
 
-    Re-importing a file already in the case (same sha256) changes nothing and is reported as skipped. A
-    path may be a folder where the format reads folders (``articles``). ``as_of`` (ISO date) is the date
-    records describe where they do not say (``whois``).
+    Re-importing a file already in the case (same sha256) with the same format and options changes nothing
+    and is reported as skipped; as another format or with other options it is an :class:`OptionError`
+    naming the source to remove first (:func:`unmask.sources.remove_source`). A path may be a folder where
+    the format reads folders (``articles``). ``as_of`` (ISO date) is the date records describe where they
+    do not say (``whois``). ``timezone`` is a zone name or a UTC offset (``+03:00``).
     """
     try:
         reader_cls = READERS[format]
@@ -124,8 +172,9 @@ def import_files(
         except ValueError:
             raise OptionError(f"--as-of {as_of!r}: not a date (YYYY-MM-DD)") from None
     stated = timezone is not None
-    timezone = timezone or "UTC"
-    check_timezone(case.con, timezone)
+    timezone = check_timezone(case.con, timezone or "UTC")
+    # Queries read no file they were not given (unmask.case.connect); formats DuckDB parses need theirs.
+    case.allow_reading(paths)
     results = []
     with case.transaction() as con:
         for given in paths:
@@ -155,25 +204,18 @@ def _import_one(
     elif not path.is_file():
         raise FormatError(given, "no such file")
     sha = reader_cls.fingerprint(path)
-    previous = con.execute("SELECT source_id, format FROM sources WHERE sha256 = ?", [sha]).fetchall()
-    if previous:
-        on_bytes(path.stat().st_size)
-        source_id, fmt = previous[0]
-        return ImportResult(
-            given,
-            reader_cls.name,
-            sha,
-            source_id,
-            kind=reader_cls.loads,
-            skipped=True,
-            notes=[f"already imported as source {source_id} ({fmt}): nothing changed"],
-        )
     options: dict = {"timezone": timezone, "timezone_stated": stated, "mapping": mapping or {}}
     if as_of is not None:
         options["as_of"] = as_of
+    previous = con.execute(
+        "SELECT source_id, format, options FROM sources WHERE sha256 = ?", [sha]
+    ).fetchall()
+    if previous:
+        return _already_imported(reader_cls, path, given, sha, options, *previous[0], on_bytes)
     [(source_id,)] = con.execute(
-        "INSERT INTO sources (path, sha256, format, options) VALUES (?, ?, ?, ?) RETURNING source_id",
-        [given, sha, reader_cls.name, json.dumps(options)],
+        "INSERT INTO sources (path, abs_path, sha256, format, options) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING source_id",
+        [given, os.path.abspath(path), sha, reader_cls.name, json.dumps(options)],
     ).fetchall()
     reader = reader_cls(mapping=mapping, as_of=as_of)
     stage = Stage(con, on_bytes=on_bytes, schema=reader.stage_schema)
@@ -205,4 +247,37 @@ def _import_one(
         naive_timestamps=done.naive_timestamps,
         notes=notes,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _already_imported(
+    reader_cls: type[Reader],
+    path: Path,
+    given: str,
+    sha: str,
+    wanted: dict,
+    source_id: int,
+    fmt: str,
+    stored: str | None,
+    on_bytes: Callable[[int], None],
+) -> ImportResult:
+    """A file the case has: skipped if asked for as it was imported, refused if asked for otherwise."""
+    previous = json.loads(stored) if stored else {}
+    was = ", ".join([fmt, *describe_options(previous)])
+    if fmt != reader_cls.name or _differs(previous, wanted):
+        options = describe_options(wanted)
+        asked = f" with {', '.join(options)}" if options else ""
+        raise OptionError(
+            f"{given}: already imported as source {source_id} ({was}): to import it as {reader_cls.name}"
+            f"{asked}, first remove it with `unmask sources remove {source_id}`"
+        )
+    on_bytes(path.stat().st_size)
+    return ImportResult(
+        given,
+        reader_cls.name,
+        sha,
+        source_id,
+        kind=reader_cls.loads,
+        skipped=True,
+        notes=[f"already imported as source {source_id} ({was}): nothing changed"],
     )
