@@ -98,7 +98,7 @@ def test_info_quarantine_and_findings(tmp_path, posts_file) -> None:
     case = tmp_path / "c.duckdb"
     runner.invoke(app, ["import", "posts-csv", str(posts_file), "--case", str(case)])
     info = runner.invoke(app, ["info", "--case", str(case)])
-    assert info.exit_code == 0 and "2 posts by 2 accounts, 1 quarantined records" in info.output
+    assert info.exit_code == 0 and "2 posts by 2 accounts, 1 quarantined record," in info.output
     data = json.loads(runner.invoke(app, ["info", "--case", str(case), "--json"]).output)
     assert data["posts"] == 2 and data["quarantine_reasons"] == [
         {"reason": "unparseable timestamp", "records": 1}
@@ -150,3 +150,97 @@ def test_demo(tmp_path) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("unmask ")
+
+
+def test_sources_list_and_remove(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("naive.csv").write_text(
+        HEADER + "1,alice,2024-01-01 10:00,hi,,,,\n2,alice,2024-01-02 11:00,yo,,,,\n"
+    )
+    assert runner.invoke(app, ["import", "posts-csv", "naive.csv"]).exit_code == 0
+    listed = runner.invoke(app, ["sources"])
+    assert listed.exit_code == 0 and "naive.csv" in listed.output and "posts-csv" in listed.output
+    [source] = json.loads(runner.invoke(app, ["sources", "--json"]).output)
+    assert (source["source_id"], source["exists"]) == (1, True)
+    # The refusal of zone-less hours says how to import the file again: remove it first.
+    refused = runner.invoke(app, ["persona", "rhythm", "--account", "alice"])
+    assert refused.exit_code == 2 and "unmask sources remove 1" in " ".join(refused.output.split())
+    Path("unmask.duckdb").rename("c.duckdb")
+    removed = runner.invoke(app, ["sources", "--case", "c.duckdb", "remove", "1", "--by", "tester"])
+    assert removed.exit_code == 0, removed.output
+    Path("c.duckdb").rename("unmask.duckdb")
+    assert "removed source 1 (naive.csv, posts-csv); rows removed: accounts 1, posts 2" in removed.output
+    assert json.loads(runner.invoke(app, ["sources", "--json"]).output) == []
+    again = runner.invoke(app, ["sources", "remove", "1"])
+    assert again.exit_code == 2 and "no source 1" in again.output
+    assert runner.invoke(app, ["import", "posts-csv", "naive.csv", "--timezone", "UTC"]).exit_code == 0
+    assert (
+        "cannot read the hours" not in runner.invoke(app, ["persona", "rhythm", "--account", "alice"]).output
+    )
+
+
+def test_info_shows_the_absolute_path_when_the_typed_one_is_elsewhere(tmp_path, monkeypatch) -> None:
+    (tmp_path / "in").mkdir()
+    monkeypatch.chdir(tmp_path / "in")
+    Path("p.csv").write_text(HEADER + "1,alice,2024-01-01T10:00:00Z,hi,,,,\n")
+    runner.invoke(app, ["import", "posts-csv", "p.csv", "--case", "../c.duckdb"])
+    assert " p.csv " in runner.invoke(app, ["info", "--case", "../c.duckdb"]).output
+    monkeypatch.chdir(tmp_path)
+    assert str(tmp_path / "in" / "p.csv") in runner.invoke(app, ["info", "--case", "c.duckdb"]).output
+
+
+META_PAGE = '{"id": "%s", "page_id": "70000009%s", "page_name": "Page %s", "bylines": "Someone %s"}\n'
+
+
+def _attributed_case(tmp_path: Path) -> Path:
+    """A case of public records that attribution has run on, then one more record: results are stale."""
+    case = tmp_path / "c.duckdb"
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(META_PAGE % (1, 1, 1, 1))
+    second.write_text(META_PAGE % (2, 2, 2, 2))
+    assert runner.invoke(app, ["import", "meta-ads", str(first), "--case", str(case)]).exit_code == 0
+    assert runner.invoke(app, ["attribution", "run", "--case", str(case)]).exit_code == 0
+    assert runner.invoke(app, ["import", "meta-ads", str(second), "--case", str(case)]).exit_code == 0
+    return case
+
+
+def _runs(case: Path) -> int:
+    with Case.open(case, read_only=True) as c:
+        return c.scalar("SELECT count(*) FROM attribution_runs")
+
+
+STALE = "attribution results are stale (records changed since the last run)"
+
+
+def test_reading_commands_work_on_a_write_protected_case(tmp_path, monkeypatch) -> None:
+    case = _attributed_case(tmp_path)
+    # As root, chmod does not stop writes: the case is made write-protected where unmask asks.
+    monkeypatch.setattr(Case, "writable", staticmethod(lambda path: False))
+    commands = [
+        ["info"],
+        ["quarantine"],
+        ["sources"],
+        ["findings"],
+        ["attribution", "review"],
+        ["explain", "Page 1", "Someone 1"],
+        ["report", "--out", str(tmp_path / "r.html")],
+        ["export", "ftm", "--out", str(tmp_path / "e.jsonl")],
+        ["export", "graphml", "--out", str(tmp_path / "g.graphml")],
+    ]
+    for args in commands:
+        result = runner.invoke(app, [*args, "--case", str(case)])
+        assert result.exit_code == 0, (args, result.output)
+        if args[0] in ("findings", "attribution", "explain", "report", "export"):
+            assert STALE in " ".join(result.stderr.split()), args
+    assert _runs(case) == 1  # nothing was written
+    refused = runner.invoke(app, ["attribution", "run", "--case", str(case)])
+    assert refused.exit_code == 2 and "is read-only" in refused.output
+
+
+def test_stale_results_are_refreshed_where_the_case_can_be_written(tmp_path) -> None:
+    case = _attributed_case(tmp_path)
+    result = runner.invoke(app, ["findings", "--case", str(case)])
+    assert result.exit_code == 0 and STALE not in result.output
+    assert _runs(case) == 2
+    runner.invoke(app, ["findings", "--case", str(case)])
+    assert _runs(case) == 2  # up to date: read only

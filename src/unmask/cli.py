@@ -1,7 +1,9 @@
 """The ``unmask`` command line: a thin layer over the Python API. Parse, call, print; no logic here.
 
 Every command takes ``--case PATH``; every command that prints data takes ``--json``. Errors a user can
-cause exit with code 2 and one message naming the file, line and field.
+cause exit with code 2 and one message naming the file, line and field; Ctrl-C exits with code 130 and one
+line. Every value from data is printed through :func:`unmask.terminal.visible`. Commands that only read
+open the case read-only, so that they work on a write-protected evidence copy.
 """
 
 from __future__ import annotations
@@ -11,37 +13,73 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    FileSizeColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from typer.core import TyperGroup
 
 from unmask import __version__
 from unmask.case import DEFAULT_CASE, Case
 from unmask.errors import UnmaskError
+from unmask.terminal import json_text, plural, stages, table, visible
+
+UNCHANGED = "the case is unchanged"
+# What Ctrl-C leaves behind: set by a command once it has committed part of its work.
+after_interrupt = UNCHANGED
+
+
+class _Group(TyperGroup):
+    """The command group: Ctrl-C ends any command with one line on stderr and exit code 130."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Every command that writes does so in one transaction, or says otherwise in after_interrupt.
+            err.print(f"interrupted; {after_interrupt}")
+            raise typer.Exit(130) from None
+
 
 app = typer.Typer(
     name="unmask",
+    cls=_Group,
     help="Find out who is really behind online influence campaigns.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 CaseOption = Annotated[Path, typer.Option("--case", help="The case file (DuckDB).", show_default=True)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]Error:[/] {escape(message)}")
+    # Messages quote input (a header's names, a value): shown through visible, on one line.
+    err.print(f"[bold red]Error:[/] {visible(message)}")
     raise typer.Exit(2)
+
+
+def _after_interrupt(state: str) -> None:
+    global after_interrupt
+    after_interrupt = state
+
+
+def _warn(message: str) -> None:
+    err.print(f"[bold yellow]Warning:[/] {visible(message)}")
 
 
 @contextmanager
@@ -53,7 +91,7 @@ def _user_errors() -> Iterator[None]:
 
 
 def _print_json(data: Any) -> None:
-    out.out(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2), highlight=False)
+    out.out(json_text(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)), highlight=False)
 
 
 def _json_default(value: Any) -> Any:
@@ -62,66 +100,50 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-_SENTENCE_COLUMNS = frozenset({"claim", "rule", "reason"})
-
-
-def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
-    columns = columns or (list(rows[0]) if rows else [])
-    for col in columns:
-        # A claim or rule squeezed by its neighbours would wrap one word a line: sentences get room first.
-        table.add_column(col, overflow="fold", min_width=40 if col in _SENTENCE_COLUMNS else None)
-    for row in rows:
-        # Values come from hostile input: escaped, so "[bold]" in a name is text, not markup.
-        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M:%S}"
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> RenderableType:
+    """Rows as a table fitted to the terminal's width, or a block a row where a table would break words."""
+    return table(title, rows, columns or (list(rows[0]) if rows else []), out.width)
 
 
 @app.callback(invoke_without_command=True)
 def main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
-    global out, err
+    global out, err, after_interrupt
+    after_interrupt = UNCHANGED
     # Made per invocation, so that the terminal's width (or COLUMNS) is the one of this run.
     out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     if version:
         out.print(f"unmask {__version__}")
         raise typer.Exit()
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal (imports can take minutes); silent elsewhere."""
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+def _progress(files: list[Path], label: str, *, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal (imports can take minutes); nothing elsewhere or with --json.
+
+    Readers count the bytes they read after decompression: against a gzipped file's size the bar would run
+    far past its end, so with a gzipped file among the inputs it counts bytes read without a total.
+    """
+    sizes = [_size(f) for f in files]
+    total = None if None in sizes else sum(s for s in sizes if s is not None)
+    columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn()]
+    if total is None:
+        columns += [FileSizeColumn(), TextColumn("read (decompressed)"), TimeElapsedColumn()]
+    else:
+        columns += [DownloadColumn(), TimeRemainingColumn()]
+    progress = Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal)
     with progress:
-        task = progress.add_task(label, total=total)
+        task = progress.add_task(visible(label), total=total)
         yield lambda n: progress.advance(task, n)
 
 
-def _size(path: Path) -> int:
-    """Bytes to read: a file's size, or the sum over a folder's files (for the progress bar)."""
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size if path.is_file() else 0
+def _size(path: Path) -> int | None:
+    """Bytes to read: a file's size, or the sum over a folder's files; None when a file is gzipped (its
+    size on disk is not what its reader counts)."""
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path] if path.is_file() else []
+    if any(p.suffix.lower() == ".gz" for p in files):
+        return None
+    return sum(p.stat().st_size for p in files)
 
 
 @app.command("import")
@@ -157,8 +179,7 @@ def import_(
 
     with _user_errors():
         mapping = parse_mapping(map_ or [])
-        total = sum(_size(f) for f in files)
-        with Case.open(case) as c, _progress(total, f"importing {format}") as advance:
+        with Case.open(case) as c, _progress(files, f"importing {format}", quiet=as_json) as advance:
             results = import_files(
                 c, format, files, timezone=timezone, mapping=mapping, as_of=as_of, on_bytes=advance
             )
@@ -167,21 +188,22 @@ def import_(
         return
     for r in results:
         if r.skipped:
-            out.print(f"{escape(r.path)}: {escape(r.notes[0])}")
+            out.print(f"{visible(r.path)}: {visible(r.notes[0])}")
             continue
-        accounts = f", {r.accounts_added:,} new accounts" if r.kind == "posts" else ""
+        accounts = f", {plural(r.accounts_added, 'new account')}" if r.kind == "posts" else ""
         if r.kind == "records" and not r.quarantined:
             accounts += " (attribution run links them)"
         out.print(
-            f"{escape(r.path)} ({r.format}, source {r.source_id}): [bold]{r.loaded:,}[/] {r.kind} loaded, "
+            f"{visible(r.path)} ({r.format}, source {r.source_id}): "
+            f"[bold]{plural(r.loaded, r.kind.removesuffix('s'))}[/] loaded, "
             f"[bold]{r.quarantined:,}[/] quarantined{accounts} in {r.seconds:.1f} s"
         )
         for reason, n in r.reasons.items():
-            out.print(f"  quarantined {n:,}: {escape(reason)}")
+            out.print(f"  quarantined {n:,}: {visible(reason)}")
         for note in r.notes:
-            out.print(f"  note: {escape(note)}")
+            out.print(f"  note: {visible(note)}")
     if any(r.quarantined for r in results):
-        out.print(f"See them with: unmask quarantine --case {escape(str(case))}")
+        out.print(f"See them with: unmask quarantine --case {visible(case)}")
 
 
 @app.command()
@@ -199,8 +221,9 @@ def info(
         _print_json(data)
         return
     out.print(
-        f"[bold]{escape(data['case'])}[/]: {data['posts']:,} posts by {data['accounts']:,} accounts, "
-        f"{data['quarantined']:,} quarantined records, {data['findings']:,} findings"
+        f"[bold]{visible(data['case'])}[/]: {plural(data['posts'], 'post')} by "
+        f"{plural(data['accounts'], 'account')}, {plural(data['quarantined'], 'quarantined record')}, "
+        f"{plural(data['findings'], 'finding')}"
     )
     if data["first_post"]:
         out.print(f"posts from {data['first_post']:%Y-%m-%d %H:%M} to {data['last_post']:%Y-%m-%d %H:%M} UTC")
@@ -208,22 +231,109 @@ def info(
         dated = ""
         if data["first_document"]:
             dated = f", published {data['first_document']:%Y-%m-%d} to {data['last_document']:%Y-%m-%d}"
-        out.print(f"{data['documents']:,} documents by {data['bylines']:,} bylines{dated}")
+        out.print(f"{plural(data['documents'], 'document')} by {plural(data['bylines'], 'byline')}{dated}")
     if data["entities"]:
         out.print(
-            f"{data['entities']:,} FollowTheMoney entities ({data['statements']:,} statements) and "
-            f"{data['infrastructure']:,} infrastructure observations from public records"
+            f"{plural(data['entities'], 'FollowTheMoney entity', 'FollowTheMoney entities')} "
+            f"({plural(data['statements'], 'statement')}) and "
+            f"{plural(data['infrastructure'], 'infrastructure observation')} from public records"
         )
-    out.print(
-        _table(
-            "Sources",
-            data["sources"],
-            ["source_id", "path", "format", "rows_loaded", "rows_quarantined", "imported_at"],
-        )
-    )
+    out.print(_table("Sources", _source_rows(data["sources"])))
     if data["quarantine_reasons"]:
         out.print(_table("Quarantine by reason", data["quarantine_reasons"]))
     out.print(_table("Most active accounts", data["most_active_accounts"]))
+
+
+def _source_rows(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": s["source_id"],
+            "path": s["shown_path"] + ("" if s["exists"] else " (not found)"),
+            "format": s["format"],
+            "loaded": s["rows_loaded"],
+            "quarantined": s["rows_quarantined"],
+            "imported": f"{s['imported_at']:%Y-%m-%d %H:%M}",
+        }
+        for s in sources
+    ]
+
+
+sources_app = typer.Typer(help="The files the case was built from: list them, or remove one.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context, case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption = False) -> None:
+    """List the files the case was built from (`unmask sources remove ID` removes one)."""
+    from unmask.info import shown_path
+    from unmask.sources import list_sources
+
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = case  # `unmask sources --case X remove ID` removes from X too
+        return
+    with _user_errors(), Case.open(case, read_only=True) as c:
+        rows = [{**s, "shown_path": shown_path(s)} for s in list_sources(c)]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("No sources yet: import files with unmask import FORMAT FILES.")
+        return
+    out.print(_table(plural(len(rows), "source"), _source_rows(rows)))
+    out.print(
+        f"To import a file again otherwise, remove it first: unmask sources remove ID --case {visible(case)}"
+    )
+
+
+@sources_app.command("remove")
+def sources_remove(
+    ctx: typer.Context,
+    source_id: Annotated[
+        int, typer.Argument(help="The source's id (see unmask sources).", show_default=False)
+    ],
+    case: Annotated[
+        Path | None,
+        typer.Option(
+            "--case", help=f"The case file (DuckDB; default: {DEFAULT_CASE}, or the --case before remove)."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who removes it (kept with the removal; default: your login name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a source and everything resting on it: its rows, and the findings with evidence from it."""
+    from unmask.sources import remove_source
+
+    with _user_errors(), Case.open(case or ctx.obj) as c:
+        removed = remove_source(c, source_id, by=by or _login_name())
+    if as_json:
+        _print_json(removed)
+        return
+    rows = ", ".join(f"{table} {n:,}" for table, n in removed["rows"].items() if n) or "none"
+    out.print(
+        f"removed source {source_id} ({visible(removed['path'])}, {visible(removed['format'])}); "
+        f"rows removed: {visible(rows)}; findings removed: {removed['findings']:,}"
+    )
+    if removed["accounts_kept"]:
+        out.print(
+            f"  {plural(removed['accounts_kept'], 'account')} also posting in other sources kept "
+            "(handle and profile, which came from this file, cleared)"
+        )
+    if removed["duplicates_elsewhere"]:
+        out.print(
+            f"  {plural(removed['duplicates_elsewhere'], 'record')} of other sources stay quarantined as "
+            "duplicates of this one's: remove and import those files again to load them"
+        )
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"
 
 
 @app.command()
@@ -252,16 +362,11 @@ def findings(
     as_json: JsonOption = False,
 ) -> None:
     """The findings of every engine, most confident first, with their DISARM techniques."""
-    from unmask.attribution.engine import ensure, is_stale
     from unmask.findings import finding_to_dict, read_findings
 
     with _user_errors():
+        _refresh_attribution(case, quiet=as_json)
         with Case.open(case, read_only=True) as c:
-            stale = is_stale(c)
-        # Records changed since attribution last ran: its findings are brought up to date first.
-        with Case.open(case, read_only=not stale) as c:
-            if stale:
-                ensure(c)
             found = read_findings(c, kind=kind, min_confidence=min_confidence)
     if as_json:
         _print_json([finding_to_dict(f) for f in found])
@@ -281,7 +386,18 @@ def findings(
         }
         for f in found
     ]
-    out.print(_table(f"{len(found)} findings", rows))
+    out.print(_table(plural(len(found), "finding"), rows))
+
+
+def _refresh_attribution(case: Path, *, quiet: bool) -> None:
+    """Attribution's results brought up to date before a command reads them, where the case can be written;
+    on a write-protected case the stored results are used, with a warning that they are stale."""
+    from unmask.attribution.engine import STALE_READ_ONLY, refresh
+
+    with stages(err, quiet=quiet) as on_stage:
+        fresh = refresh(case, on_stage=on_stage)
+    if not fresh:
+        _warn(STALE_READ_ONLY)
 
 
 @app.command()
@@ -314,22 +430,26 @@ def coordination(
     from unmask.coordination.actions import parse_kinds
     from unmask.coordination.detector import MAX_AUTO_WINDOW_S
     from unmask.findings import write_findings
+    from unmask.outfiles import out_folder
 
-    with _user_errors(), Case.open(case) as c:
-        found = Coordination(
-            kinds=parse_kinds(kinds),
-            window=window if window == "auto" else _seconds(window),
-            null=null,
-            alpha=alpha,
-            min_weight=min_weight,
-            max_object_accounts=max_object_accounts,
-            near_text_threshold=near_text_threshold,
-            min_network_size=min_network_size,
-            seed=seed,
-        ).fit(c)
-        paths = write_outputs(found, out_dir)
-        findings = network_findings(found)
-        write_findings(c, findings)
+    with _user_errors():
+        out_folder(out_dir)  # a wrong --out is said before minutes of work, not after
+        with Case.open(case) as c, stages(err, quiet=as_json) as on_stage:
+            found = Coordination(
+                kinds=parse_kinds(kinds),
+                window=window if window == "auto" else _seconds(window),
+                null=null,
+                alpha=alpha,
+                min_weight=min_weight,
+                max_object_accounts=max_object_accounts,
+                near_text_threshold=near_text_threshold,
+                min_network_size=min_network_size,
+                seed=seed,
+            ).fit(c, on_stage=on_stage)
+            on_stage("coordination: writing files")
+            paths = write_outputs(found, out_dir)
+            findings = network_findings(found)
+            write_findings(c, findings)
     summary = {
         "window_s": found.window_,
         "window_estimate_s": getattr(found, "window_estimate_", None),
@@ -352,30 +472,28 @@ def coordination(
         else ""
     )
     out.print(f"window {found.window_:g} s{auto}; {'null model on' if null else 'no null model'}")
-    out.print(
-        _table(
-            "Kinds",
-            [dataclasses.asdict(r) for r in found.runs_],
-            ["kind", "actions", "coactions", "pairs", "edges", "significant", "capped_objects", "seconds"],
-        )
-    )
+    # Objects are set aside only with --max-object-accounts: the column is shown when it says something.
+    capped = ["capped_objects"] if any(r.capped_objects for r in found.runs_) else []
+    kind_columns = ["kind", "actions", "coactions", "pairs", "edges", "significant", *capped, "seconds"]
+    out.print(_table("Kinds", [dataclasses.asdict(r) for r in found.runs_], kind_columns))
     rows = [
         {
-            "network_id": n["network_id"],
+            "id": n["network_id"],
             "size": n["size"],
             "kinds": n["kinds"],
             "density": n["density"],
-            "median_gap_s": n["median_gap_s"],
+            "median gap": n["median_gap_s"],
             "score": n["score"],
-            "first_time": n["first_time"][:16],
-            "last_time": n["last_time"][:16],
+            # A space, not ISO's T: a narrow column wraps the time under the date.
+            "first": n["first_time"][:16].replace("T", " "),
+            "last": n["last_time"][:16].replace("T", " "),
         }
         for n in found.networks_
     ]
-    out.print(_table(f"{len(rows)} networks, {found.accounts_.num_rows} accounts", rows))
+    out.print(_table(f"{plural(len(rows), 'network')}, {plural(found.accounts_.num_rows, 'account')}", rows))
     out.print(
-        f"wrote {escape(str(out_dir))}/: {', '.join(p.name for p in paths.values())}; "
-        f"{len(findings)} findings into the case"
+        f"wrote {visible(out_dir)}/: {visible(', '.join(p.name for p in paths.values()))}; "
+        f"{plural(len(findings), 'finding')} into the case"
     )
 
 
@@ -398,7 +516,9 @@ def demo(
     """Build the fictional demo case and show what it loaded. No real person is in it."""
     from unmask.demo import build_demo
 
-    with _user_errors():
+    with _user_errors(), stages(err, quiet=as_json) as on_stage:
+        _after_interrupt("the demo is incomplete: run unmask demo again")
+        on_stage("building the demo case")
         built = build_demo(out_dir)
     found = built.pop("coordination")
     persona = [r.to_dict() for r in built.pop("persona")]
@@ -406,28 +526,31 @@ def demo(
         _print_json({**built, "window_s": found.window_, "networks": found.networks_, "persona": persona})
         return
     info_ = built["info"]
-    out.print(f"Built the fictional demo case [bold]{escape(built['case'])}[/]")
+    out.print(f"Built the fictional demo case [bold]{visible(built['case'])}[/]")
     for r in built["imports"]:
-        reasons = "; ".join(f"{n} {escape(k)}" for k, n in r.reasons.items())
-        out.print(f"  {escape(r.path)}: {r.loaded:,} posts loaded, {r.quarantined:,} quarantined ({reasons})")
+        reasons = "; ".join(f"{n} {visible(k)}" for k, n in r.reasons.items())
+        out.print(
+            f"  {visible(r.path)}: {plural(r.loaded, 'post')} loaded, "
+            f"{r.quarantined:,} quarantined ({reasons})"
+        )
     out.print(
-        f"  {info_['posts']:,} posts by {info_['accounts']:,} accounts, "
+        f"  {plural(info_['posts'], 'post')} by {plural(info_['accounts'], 'account')}, "
         f"{info_['first_post']:%Y-%m-%d} to {info_['last_post']:%Y-%m-%d}"
     )
     out.print(
         f"Coordination (window {found.window_:g} s): "
-        f"{len(found.networks_)} network(s) among {info_['accounts']:,} accounts"
+        f"{plural(len(found.networks_), 'network')} among {plural(info_['accounts'], 'account')}"
     )
     planted = set(built["planted"])
     for net in found.networks_:
         hit = len(planted & set(net["accounts"]))
         out.print(
-            f"  network {net['network_id']}: {net['size']} accounts ({', '.join(net['kinds'])}), "
+            f"  network {net['network_id']}: {plural(net['size'], 'account')} ({', '.join(net['kinds'])}), "
             f"median gap {net['median_gap_s']:.0f} s, score {net['score']:.3f}: "
             f"{hit} of the {len(planted)} planted accounts"
         )
     folder = Path(built["case"]).parent / "coordination"
-    out.print(f"  files: {escape(str(folder))}/")
+    out.print(f"  files: {visible(folder)}/")
     from unmask.demo.columns import PERSONA_BYLINE, team_of
 
     writers = {w for r in persona for w in r["compared_with"]["single_writers"]}
@@ -448,25 +571,27 @@ def demo(
                 for b in planted
             )
             verdict += f"; planted: 3 writers taking turns, {'matched exactly' if same else 'not matched'}"
-        out.print(f"  byline {escape(r['byline'])!r}: {r['documents']} columns, {verdict}")
+        out.print(f"  byline {visible(repr(r['byline']))}: {plural(r['documents'], 'column')}, {verdict}")
     attribution = built["attribution"]
     run_ = attribution["run"]
     records = sum(r.loaded for r in attribution["imports"])
     quarantined = sum(r.quarantined for r in attribution["imports"])
     out.print(
-        f"Attribution ({records:,} records from {len(attribution['imports'])} files of ad libraries, "
-        f"Companies House, FEC, WHOIS and saved pages; {quarantined} quarantined): {run_.entities:,} "
-        f"entities, {run_.merged} merges, " + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
+        f"Attribution ({plural(records, 'record')} from {plural(len(attribution['imports']), 'file')} of ad "
+        f"libraries, Companies House, FEC, WHOIS and saved pages; {quarantined} quarantined): "
+        f"{plural(run_.entities, 'entity', 'entities')}, {plural(run_.merged, 'merge')}, "
+        + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
     )
     from unmask.attribution.paths import hop_text
 
     for answer in attribution["explained"]:
-        out.print(f"  unmask explain {escape(answer['from']['name'])!r} {escape(answer['to']['name'])!r}:")
+        names = f"{visible(repr(answer['from']['name']))} {visible(repr(answer['to']['name']))}"
+        out.print(f"  unmask explain {names}:")
         for hop in (answer["paths"] or [[]])[0]:
-            out.print("    " + escape(hop_text(hop)))
-    out.print(f"Findings: unmask findings --case {escape(built['case'])}")
-    out.print(f"Report: {escape(built['report'])} (open it in a browser; it works offline)")
-    out.print(f"Next: unmask info --case {escape(built['case'])}")
+            out.print("    " + visible(hop_text(hop)))
+    out.print(f"Findings: unmask findings --case {visible(built['case'])}")
+    out.print(f"Report: {visible(built['report'])} (open it in a browser; it works offline)")
+    out.print(f"Next: unmask info --case {visible(built['case'])}")
 
 
 persona_app = typer.Typer(
@@ -511,13 +636,6 @@ def _case_or_temporary(case: Path | None) -> Iterator[Case]:
         yield c
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
-
-
 @persona_app.command("writers")
 def persona_writers(
     out_path: Annotated[Path, typer.Option("--out", help="JSON Lines: one line a byline.")],
@@ -537,28 +655,37 @@ def persona_writers(
 ) -> None:
     """For each byline: the probability that more than one person wrote it, how many, and which documents."""
     from unmask.findings import write_findings
+    from unmask.outfiles import out_file, out_folder, write_jsonl
     from unmask.persona import engine
 
-    with _user_errors(), _case_or_temporary(case) as c:
-        table = engine.load_documents(c, docs, byline)
-        ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
-        results = engine.writers(table, ref, mask_topic=mask_topic)
-        findings = engine.writers_findings(results, table, ref)
-        write_findings(c, findings)
-    warning = engine.reference_warning(ref)
-    rows = [{**r.to_dict(), **({"warning": warning} if warning else {})} for r in results]
-    _write_jsonl(out_path, rows)
-    if plots is not None:
-        _writer_plots(results, plots)
+    with _user_errors():
+        out_file(out_path)
+        if plots is not None:
+            out_folder(plots)
+        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+            on_stage("persona: reading documents")
+            docs_table = engine.load_documents(c, docs, byline)
+            on_stage("persona: reference writers")
+            ref = engine.reference(c, reference_, exclude=docs_table.column("byline").unique().to_pylist())
+            on_stage(f"persona: testing {plural(len(docs_table.column('byline').unique()), 'byline')}")
+            results = engine.writers(docs_table, ref, mask_topic=mask_topic)
+            findings = engine.writers_findings(results, docs_table, ref)
+            write_findings(c, findings)
+            warning = engine.reference_warning(ref)
+            rows = [{**r.to_dict(), **({"warning": warning} if warning else {})} for r in results]
+            write_jsonl(out_path, rows, default=_json_default)
+            if plots is not None:
+                on_stage("persona: plots")
+                _writer_plots(results, plots)
     if as_json:
         _print_json(rows)
         return
-    out.print(f"reference: {escape(ref.name)}")
+    out.print(f"reference: {visible(ref.name)}")
     if warning:
-        err.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        _warn(warning)
     out.print(
         _table(
-            f"{len(rows)} bylines",
+            plural(len(rows), "byline"),
             [
                 {
                     "byline": r["byline"],
@@ -571,20 +698,19 @@ def persona_writers(
             ],
         )
     )
-    out.print(f"wrote {escape(str(out_path))}; {len(findings)} group-persona findings")
+    out.print(f"wrote {visible(out_path)}; {plural(len(findings), 'group-persona finding')}")
 
 
 def _compared(c: dict[str, Any]) -> str:
     return (
-        f"{c['single_writer_bylines']} single-writer bylines of {c['documents_each']} documents, "
-        f"~{c['words_each']} words"
+        f"{plural(c['single_writer_bylines'], 'single-writer byline')} of "
+        f"{plural(c['documents_each'], 'document')}, ~{plural(c['words_each'], 'word')}"
     )
 
 
 def _writer_plots(results, folder: Path) -> None:
     from unmask.persona import plots
 
-    folder.mkdir(parents=True, exist_ok=True)
     for i, res in enumerate(results, 1):
         labels = [res.clusters[d] for d in res.doc_ids]
         plots.dendrogram(
@@ -610,24 +736,30 @@ def persona_link(
 ) -> None:
     """Which bylines share a writer (open set: none is an answer)."""
     from unmask.findings import write_findings
+    from unmask.outfiles import out_file, write_jsonl
     from unmask.persona import engine
 
-    with _user_errors(), _case_or_temporary(case) as c:
-        table = engine.load_documents(c, docs)
-        ref = engine.reference(c, reference_, exclude=table.column("byline").unique().to_pylist())
-        links = engine.link(table, ref, mask_topic=mask_topic)
-        findings = engine.link_findings(links, table, ref)
-        write_findings(c, findings)
-    warning = engine.reference_warning(ref)
-    if warning:
-        links = [{**r, "warning": warning} for r in links]
-    _write_jsonl(out_path, links)
+    with _user_errors():
+        out_file(out_path)
+        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+            on_stage("persona: reading documents")
+            docs_table = engine.load_documents(c, docs)
+            on_stage("persona: reference writers")
+            ref = engine.reference(c, reference_, exclude=docs_table.column("byline").unique().to_pylist())
+            on_stage(f"persona: comparing {plural(len(docs_table.column('byline').unique()), 'byline')}")
+            links = engine.link(docs_table, ref, mask_topic=mask_topic)
+            findings = engine.link_findings(links, docs_table, ref)
+            write_findings(c, findings)
+        warning = engine.reference_warning(ref)
+        if warning:
+            links = [{**r, "warning": warning} for r in links]
+        write_jsonl(out_path, links, default=_json_default)
     if as_json:
         _print_json(links)
         return
-    out.print(f"reference: {escape(ref.name)}")
+    out.print(f"reference: {visible(ref.name)}")
     if warning:
-        err.print(f"[bold yellow]Warning:[/] {escape(warning)}")
+        _warn(warning)
     shown = [
         {
             **{k: r[k] for k in ("a", "b", "score", "same_writer")},
@@ -635,8 +767,8 @@ def persona_link(
         }
         for r in links[:20]
     ]
-    out.print(_table(f"{len(links)} pairs (most alike first)", shown))
-    out.print(f"wrote {escape(str(out_path))}; {len(findings)} shared-writer findings")
+    out.print(_table(f"{plural(len(links), 'pair')} (most alike first)", shown))
+    out.print(f"wrote {visible(out_path)}; {plural(len(findings), 'shared-writer finding')}")
 
 
 @persona_app.command("attribute")
@@ -651,19 +783,24 @@ def persona_attribute(
     as_json: JsonOption = False,
 ) -> None:
     """Attribute unknown texts to known authors (character n-gram model), or to <UNK>."""
+    from unmask.outfiles import out_file, write_jsonl
     from unmask.persona import engine
 
-    with _user_errors(), _case_or_temporary(case) as c:
-        known_table = engine.import_documents(c, known, mapping={"byline": "author"})
-        # Unknown texts have no byline: each is filed under its own id.
-        unknown_table = engine.import_documents(c, unknown, mapping={"byline": "id"})
-        rows = engine.attribute(known_table, unknown_table, open_set=open_set)
-    _write_jsonl(out_path, rows)
+    with _user_errors():
+        out_file(out_path)
+        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+            on_stage("persona: reading texts")
+            known_table = engine.import_documents(c, known, mapping={"byline": "author"})
+            # Unknown texts have no byline: each is filed under its own id.
+            unknown_table = engine.import_documents(c, unknown, mapping={"byline": "id"})
+            on_stage(f"persona: attributing {plural(unknown_table.num_rows, 'text')}")
+            rows = engine.attribute(known_table, unknown_table, open_set=open_set)
+        write_jsonl(out_path, rows, default=_json_default)
     if as_json:
         _print_json(rows)
         return
-    out.print(_table(f"{len(rows)} texts", rows[:50]))
-    out.print(f"wrote {escape(str(out_path))}")
+    out.print(_table(plural(len(rows), "text"), rows[:50]))
+    out.print(f"wrote {visible(out_path)}")
 
 
 @persona_app.command("rhythm")
@@ -681,27 +818,34 @@ def persona_rhythm(
 ) -> None:
     """When a persona works: hour x weekday activity, its operators' likely UTC offset, office-hours score."""
     from unmask.errors import OptionError
+    from unmask.outfiles import out_file
     from unmask.persona.rhythm import RhythmEstimator, refusal, subject_times
 
-    with _user_errors(), Case.open(case) as c:
-        times = subject_times(c, byline=byline, account=account, platform=platform)
+    with _user_errors():
+        if plot is not None:
+            out_file(plot)
+        with Case.open(case, read_only=True) as c:
+            times = subject_times(c, byline=byline, account=account, platform=platform)
         reason = refusal(times)
         if reason:
             raise OptionError(reason)
         est = RhythmEstimator().fit(times.times)
-    result = est.to_dict(times.subject)
-    if plot is not None:
-        from unmask.persona.plots import rhythm_heatmap
+        result = est.to_dict(times.subject)
+        if plot is not None:
+            from unmask.persona.plots import rhythm_heatmap
 
-        rhythm_heatmap(est.histogram_, plot, title=times.subject, offset_hours=est.utc_offset_hours_)
+            rhythm_heatmap(est.histogram_, plot, title=times.subject, offset_hours=est.utc_offset_hours_)
     if as_json:
         _print_json(result)
         return
-    out.print(f"[bold]{escape(times.subject)}[/]")
+    out.print(f"[bold]{visible(times.subject)}[/]")
     for line in est.describe(unit=times.kind):
-        out.print(f"  {escape(line)}")
+        out.print(f"  {visible(line)}")
     if times.dropped_date_only:
-        out.print(f"  {times.dropped_date_only} dated without a time of day: left out")
+        out.print(
+            f"  {plural(times.dropped_date_only, times.kind.removesuffix('s'))} dated without a time of day: "
+            "left out"
+        )
 
 
 attribution_app = typer.Typer(
@@ -716,21 +860,21 @@ def attribution_run(case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption =
     """Resolve entities across sources, rebuild the evidence links and write the findings."""
     from unmask.attribution.engine import run as run_attribution
 
-    with _user_errors(), Case.open(case) as c:
-        result = run_attribution(c)
+    with _user_errors(), Case.open(case) as c, stages(err, quiet=as_json) as on_stage:
+        result = run_attribution(c, on_stage=on_stage)
     if as_json:
         _print_json(result)
         return
     out.print(
-        f"{result.entities:,} entities; [bold]{result.merged:,}[/] merged automatically or by review, "
-        f"[bold]{result.candidates:,}[/] candidates to review; {result.links:,} links "
-        f"in {result.seconds:.1f} s"
+        f"{plural(result.entities, 'entity', 'entities')}; [bold]{result.merged:,}[/] merged automatically "
+        f"or by review, [bold]{plural(result.candidates, 'candidate')}[/] to review; "
+        f"{plural(result.links, 'link')} in {result.seconds:.1f} s"
     )
     for kind, n in sorted(result.findings.items()):
-        out.print(f"  {n:,} {kind} findings")
+        out.print(f"  {plural(n, kind + ' finding')}")
     if result.candidates:
-        out.print(f"Review the candidates: unmask attribution review --case {escape(str(case))}")
-    out.print(f"Findings: unmask findings --case {escape(str(case))}")
+        out.print(f"Review the candidates: unmask attribution review --case {visible(case)}")
+    out.print(f"Findings: unmask findings --case {visible(case)}")
 
 
 @attribution_app.command("review")
@@ -750,22 +894,36 @@ def attribution_review(
     """List the candidate merges, or accept or reject one; decisions are kept across runs."""
     from unmask.attribution.engine import candidates, decide, ensure
 
-    with _user_errors(), Case.open(case) as c:
-        if accept or reject:
-            left, right = accept or reject  # type: ignore[misc]
+    if accept or reject:
+        left, right = accept or reject  # type: ignore[misc]
+        with _user_errors(), Case.open(case) as c:
             decide(c, left, right, accept=accept is not None, by=by)
-            ensure(c)
-            out.print(f"{'accepted' if accept else 'rejected'}: {escape(left)} and {escape(right)}")
-            return
-        ensure(c)
-        rows = candidates(c, limit=limit)
+            _after_interrupt("the decision is recorded; attribution runs again at the next command")
+            with stages(err, quiet=as_json) as on_stage:
+                ensure(c, on_stage=on_stage)
+        out.print(f"{'accepted' if accept else 'rejected'}: {visible(left)} and {visible(right)}")
+        return
+    with _user_errors():
+        _refresh_attribution(case, quiet=as_json)
+        with Case.open(case, read_only=True) as c:
+            rows = candidates(c, limit=limit)
     if as_json:
         _print_json(rows)
         return
     if not rows:
         out.print("No candidates to review.")
         return
-    out.print(_table(f"{len(rows)} candidate merges (best first)", rows))
+    columns = [
+        "score",
+        "rule",
+        "left_schema",
+        "left_name",
+        "left_id",
+        "right_schema",
+        "right_name",
+        "right_id",
+    ]
+    out.print(_table(f"{plural(len(rows), 'candidate merge')} (best first)", rows, columns))
     out.print("Decide with: unmask attribution review --accept LEFT_ID RIGHT_ID (or --reject)")
 
 
@@ -781,13 +939,12 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """The shortest evidence paths between two entities, each hop with its source record."""
-    from unmask.attribution.engine import ensure
     from unmask.attribution.paths import AmbiguousName, hop_text
     from unmask.attribution.paths import explain as explain_paths
 
     try:
-        with Case.open(case) as c:
-            ensure(c)
+        _refresh_attribution(case, quiet=as_json)
+        with Case.open(case, read_only=True) as c:
             result = explain_paths(c, a, b, candidates=candidates, max_paths=paths)
     except AmbiguousName as exc:
         if as_json:
@@ -801,13 +958,13 @@ def explain(
         return
     start, end = result["from"], result["to"]
     if not result["paths"]:
-        out.print(f"No evidence path between {escape(start['name'] or start['id'])} and "
-                  f"{escape(end['name'] or end['id'])}.")  # fmt: skip
+        out.print(f"No evidence path between {visible(start['name'] or start['id'])} and "
+                  f"{visible(end['name'] or end['id'])}.")  # fmt: skip
         return
     for i, hops in enumerate(result["paths"], start=1):
-        out.print(f"[bold]Path {i}[/] ({len(hops)} hops):")
+        out.print(f"[bold]Path {i}[/] ({plural(len(hops), 'hop')}):")
         for hop in hops:
-            out.print("  " + escape(hop_text(hop)))
+            out.print("  " + visible(hop_text(hop)))
 
 
 @app.command()
@@ -819,13 +976,16 @@ def report(
     ] = "html",
 ) -> None:
     """The investigation report: findings ranked, network, timelines, dossiers, evidence, DISARM, methods."""
-    from unmask.attribution.engine import ensure
+    from unmask.outfiles import out_file
     from unmask.report import write_report
 
-    with _user_errors(), Case.open(case) as c:
-        ensure(c)
-        written = write_report(c, out_, format)
-    out.print(f"wrote {escape(str(written))} ({written.stat().st_size / 1e6:.1f} MB)")
+    with _user_errors():
+        out_file(out_)
+        _refresh_attribution(case, quiet=False)
+        with Case.open(case, read_only=True) as c, stages(err) as on_stage:
+            on_stage("report: writing")
+            written = write_report(c, out_, format)
+    out.print(f"wrote {visible(written)} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
 export_app = typer.Typer(help="Export the case for other tools.", no_args_is_help=True)
@@ -836,23 +996,27 @@ OutOption = Annotated[Path, typer.Option("--out", help="The file to write.", sho
 @export_app.command("ftm")
 def export_ftm(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("entities.ftm.jsonl")) -> None:
     """FollowTheMoney JSON lines (for Aleph / OpenAleph; `ftm validate` reads them), merged entities."""
-    from unmask.attribution.engine import ensure
     from unmask.exports import export_ftm as write
+    from unmask.outfiles import out_file
 
-    with _user_errors(), Case.open(case) as c:
-        ensure(c)
-        n = write(c, out_)
-    out.print(f"{n:,} entities written to {escape(str(out_))}")
+    with _user_errors():
+        out_file(out_)
+        _refresh_attribution(case, quiet=False)
+        with Case.open(case, read_only=True) as c:
+            n = write(c, out_)
+    out.print(f"{plural(n, 'entity', 'entities')} written to {visible(out_)}")
 
 
 def _export_graph(case: Path, out_: Path, format: str) -> None:
-    from unmask.attribution.engine import ensure
     from unmask.exports import export_graph
+    from unmask.outfiles import out_file
 
-    with _user_errors(), Case.open(case) as c:
-        ensure(c)
-        nodes, edges = export_graph(c, out_, format)
-    out.print(f"{nodes:,} nodes and {edges:,} edges written to {escape(str(out_))}")
+    with _user_errors():
+        out_file(out_)
+        _refresh_attribution(case, quiet=False)
+        with Case.open(case, read_only=True) as c:
+            nodes, edges = export_graph(c, out_, format)
+    out.print(f"{plural(nodes, 'node')} and {plural(edges, 'edge')} written to {visible(out_)}")
 
 
 @export_app.command("gexf")

@@ -3,18 +3,18 @@ documents and bylines, public-record entities."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from unmask.case import Case
 from unmask.ingest.stage import REASON_KIND
+from unmask.sources import list_sources
 
 
 def case_info(case: Case, *, top: int = 10) -> dict[str, Any]:
     """A summary of the case as plain data (what ``unmask info`` prints)."""
-    sources = case.query(
-        "SELECT source_id, path, format, rows_loaded, rows_quarantined, notes, imported_at, sha256"
-        " FROM sources ORDER BY source_id"
-    )
+    notes = dict(case.con.execute("SELECT source_id, notes FROM sources").fetchall())
+    sources = [{**s, "shown_path": shown_path(s), "notes": notes[s["source_id"]]} for s in list_sources(case)]
     reasons = case.query(
         f"SELECT regexp_replace(reason, '{REASON_KIND}', '') AS reason, count(*) AS records"
         " FROM quarantine GROUP BY 1 ORDER BY records DESC, reason"
@@ -68,3 +68,12 @@ def quarantine_rows(case: Case, *, source_id: int | None = None, limit: int = 50
         " WHERE ? IS NULL OR q.source_id = ? ORDER BY q.source_id, q.record_no LIMIT ?",
         [source_id, source_id, limit],
     )
+
+
+def shown_path(source: dict[str, Any]) -> str:
+    """Where to point the user for a source's file: the path as typed at import when it leads to the file
+    from the working folder, else the absolute path it was imported from (which says where it was, even if
+    it is gone)."""
+    if Path(source["path"]).exists():
+        return source["path"]
+    return source["abs_path"] or source["path"]

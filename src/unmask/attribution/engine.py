@@ -1,8 +1,9 @@
 """Running attribution on a case: resolve entities, rebuild links, write findings; and reviewing merges.
 
 Imports never resolve or link: :func:`run` does, and records a digest of what it read (the sources and the
-reviewer's decisions), so that :func:`ensure` (called by ``explain`` and the exports) runs it again only
-when the case has changed since.
+reviewer's decisions), so that :func:`ensure` runs it again only when the case has changed since, and
+:func:`refresh` (called by ``findings``, ``explain``, ``report`` and the exports, which otherwise only read)
+does so where the case can be written.
 
 Example::
 
@@ -18,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from unmask.attribution.funders import payer_classes, shared_funder_findings, synchronised_launch_findings
 from unmask.attribution.graph import load_records, write_entities, write_links
@@ -29,6 +32,10 @@ from unmask.errors import OptionError
 from unmask.findings import write_findings
 
 METHOD_PREFIX = "attribution."
+STALE_READ_ONLY = (
+    "attribution results are stale (records changed since the last run); to refresh them, run "
+    "`unmask attribution run` on a writable copy"
+)
 
 
 @dataclass
@@ -56,13 +63,22 @@ def last_state(case: Case) -> str | None:
     return rows[0][0] if rows else None
 
 
-def run(case: Case, resolver: Resolver | None = None) -> RunResult:
-    """Resolve, link and find; replace the attribution findings of any earlier run."""
+def run(
+    case: Case, resolver: Resolver | None = None, *, on_stage: Callable[[str], None] = lambda stage: None
+) -> RunResult:
+    """Resolve, link and find; replace the attribution findings of any earlier run.
+
+    ``on_stage`` is told the name of each step as it starts (a progress display: resolving names can take
+    a minute on large records).
+    """
     started = time.perf_counter()
     resolver = resolver or Resolver()
     result = RunResult()
     with case.transaction() as con:
-        pairs = resolver.fit(load_records(con)).pairs_
+        on_stage("attribution: reading records")
+        records = load_records(con)
+        on_stage("attribution: resolving names")
+        pairs = resolver.fit(records).pairs_
         decided = {
             (a, b): d
             for a, b, d in con.execute(
@@ -83,9 +99,12 @@ def run(case: Case, resolver: Resolver | None = None) -> RunResult:
         ).fetchall()
         result.merged = len(merged)
         result.candidates = sum(1 for p in fresh if p.decision == "candidate")
+        on_stage(f"attribution: writing entities ({len(merged):,} merges)")
         canonical = clusters(merged)
         result.entities = write_entities(con, canonical, payer_classes(con))
+        on_stage(f"attribution: linking {result.entities:,} entities")
         result.links = write_links(con)
+        on_stage(f"attribution: findings over {result.links:,} links")
         ids = [
             r[0]
             for r in con.execute(
@@ -111,17 +130,39 @@ def run(case: Case, resolver: Resolver | None = None) -> RunResult:
 
 
 def is_stale(case: Case) -> bool:
-    """Whether the case has public records that attribution has not run on in their present state."""
-    if case.schema_version() < 3 or not case.scalar("SELECT count(*) > 0 FROM statements"):
+    """Whether attribution's results do not match the case: it never ran on the public records the case
+    holds, or sources or decisions changed since it last ran (a source removed too)."""
+    if case.schema_version() < 3:
         return False
-    return last_state(case) != data_state(case)
+    last = last_state(case)
+    if last is None:
+        return bool(case.scalar("SELECT count(*) > 0 FROM statements"))
+    return last != data_state(case)
 
 
-def ensure(case: Case) -> RunResult | None:
-    """Run attribution if the case changed since the last run (or never ran); None if it is up to date."""
-    if last_state(case) == data_state(case):
+def ensure(case: Case, *, on_stage: Callable[[str], None] = lambda stage: None) -> RunResult | None:
+    """Run attribution if the case changed since the last run (or never ran on the records it holds); None if
+    it is up to date."""
+    if not is_stale(case):
         return None
-    return run(case)
+    return run(case, on_stage=on_stage)
+
+
+def refresh(path: str | Path, *, on_stage: Callable[[str], None] = lambda stage: None) -> bool:
+    """Bring the attribution results of the case at ``path`` up to date before a command reads them.
+
+    The case is opened for writing only when its results are stale. A case that cannot be written (an
+    evidence copy) keeps its stored results: False then, and the caller says they are stale
+    (:data:`STALE_READ_ONLY`). True when the results match the case.
+    """
+    with Case.open(path, read_only=True) as case:
+        if not is_stale(case):
+            return True
+    if not Case.writable(path):
+        return False
+    with Case.open(path) as case:
+        ensure(case, on_stage=on_stage)
+    return True
 
 
 def candidates(case: Case, *, limit: int = 50) -> list[dict]:

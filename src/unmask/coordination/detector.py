@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,20 +142,25 @@ class Coordination:
 
     # -- fitting -----------------------------------------------------------------------------------
 
-    def fit(self, case: Case) -> Coordination:
+    def fit(self, case: Case, *, on_stage: Callable[[str], None] = lambda stage: None) -> Coordination:
+        """Run every step on the case's posts. ``on_stage`` is told each step's name as it starts (a
+        progress display: a large case takes minutes)."""
         self._check_params()
         with case.scratch(WORK):
-            return self._fit(case)
+            return self._fit(case, on_stage)
 
-    def _fit(self, case: Case) -> Coordination:
+    def _fit(self, case: Case, on_stage: Callable[[str], None]) -> Coordination:
         con = case.con
+        n = len(self.kinds)
         started = time.perf_counter()
         self.multi_platform_ = _posts_view(case)
         columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_POSTS})").fetchall())
         self.runs_ = [KindRun(k) for k in self.kinds]
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
+            on_stage(f"coordination: {run.kind}: actions (kind {i + 1} of {n})")
             if run.kind == actions.NEAR_TEXT:
+                on_stage(f"coordination: {run.kind}: similar texts (kind {i + 1} of {n})")
                 self.near_text_docs_, self.near_text_pairs_, self.near_text_oversized_ = (
                     nearduplicates.similar_docs(
                         con,
@@ -171,6 +177,7 @@ class Coordination:
             run.actions = con.execute(f"SELECT count(*) FROM unmask_work.act_{i}").fetchall()[0][0]
             run.seconds += time.perf_counter() - t
         if self.window == "auto":
+            on_stage("coordination: estimating the window")
             union = " UNION ALL ".join(
                 f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
             )
@@ -186,11 +193,15 @@ class Coordination:
         con.execute(f"CREATE OR REPLACE TABLE {_ROWS} ({pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE)")
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
+            on_stage(f"coordination: {run.kind}: pairs among {run.actions:,} actions (kind {i + 1} of {n})")
             self._edges_of_kind(con, i, run)
             run.seconds += time.perf_counter() - t
         t = time.perf_counter()
+        on_stage("coordination: significance")
         self._significance(con)
+        on_stage("coordination: evidence")
         self._evidence(con)
+        on_stage(f"coordination: networks among {sum(r.significant for r in self.runs_):,} edges")
         self._networks(con)
         for i in range(len(self.runs_)):
             con.execute(f"DROP TABLE IF EXISTS unmask_work.coact_{i}")

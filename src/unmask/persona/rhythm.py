@@ -476,6 +476,7 @@ class SubjectTimes:
     subject: str
     times: np.ndarray  # datetime64[us], UTC, sorted
     unknown_zone_sources: list[str] = field(default_factory=list)  # source paths whose hours are not known
+    unknown_zone_source_ids: list[int] = field(default_factory=list)  # their ids, in the same order
     dropped_date_only: int = 0  # dated with no time of day: left out of the hours
     kind: str = "documents"  # what the times are of: documents or posts
 
@@ -517,7 +518,7 @@ def _byline_times(case: Case, byline: str) -> SubjectTimes:
                coalesce({_HAS_TIME_SQL}, d.published_raw IS NULL) AS timed,
                coalesce(d.published_naive, false)
                    AND coalesce(s.options->>'timezone_stated', 'false') <> 'true' AS unknown,
-               s.path
+               s.path, s.source_id
         FROM documents d JOIN sources s USING (source_id)
         WHERE d.byline = unmask_collapse_space($1)
         """,
@@ -526,7 +527,6 @@ def _byline_times(case: Case, byline: str) -> SubjectTimes:
     name = case.scalar("SELECT unmask_collapse_space(?)", [byline])
     micros = np.asarray(rows["micros"], dtype=np.int64)
     undated, timed, unknown = (np.asarray(rows[c], dtype=bool) for c in ("undated", "timed", "unknown"))
-    paths = np.asarray(rows["path"], dtype=object)
     if undated.size == 0:
         raise OptionError(f"no documents under the byline {name!r} in the case")
     keep = ~undated & timed
@@ -539,10 +539,21 @@ def _byline_times(case: Case, byline: str) -> SubjectTimes:
     return SubjectTimes(
         subject=name,
         times=np.sort(micros[keep].astype("datetime64[us]")),
-        unknown_zone_sources=sorted(set(paths[keep & unknown].tolist())),
+        **_unknown_zone(rows, keep & unknown),
         dropped_date_only=int((~undated & ~timed).sum()),
         kind="documents",
     )
+
+
+def _unknown_zone(rows: dict[str, np.ndarray], unknown: np.ndarray) -> dict[str, list]:
+    """The paths and ids of the sources of the ``unknown`` rows, by path."""
+    paths = np.asarray(rows["path"], dtype=object)[unknown].tolist()
+    ids = np.asarray(rows["source_id"])[unknown].tolist()
+    sources = sorted(set(zip(paths, ids, strict=True)))
+    return {
+        "unknown_zone_sources": [path for path, _ in sources],
+        "unknown_zone_source_ids": [int(source_id) for _, source_id in sources],
+    }
 
 
 def _account_times(case: Case, account: str, platform: str | None) -> SubjectTimes:
@@ -565,7 +576,7 @@ def _account_times(case: Case, account: str, platform: str | None) -> SubjectTim
         SELECT epoch_us(p.created_at) AS micros,
                coalesce(try_cast(s.options->>'naive_timestamps' AS BIGINT), 0) > 0
                    AND coalesce(s.options->>'timezone_stated', 'false') <> 'true' AS unknown,
-               s.path
+               s.path, s.source_id
         FROM posts p JOIN sources s USING (source_id)
         WHERE p.account_id = ? AND p.platform = ?
         """,
@@ -573,11 +584,10 @@ def _account_times(case: Case, account: str, platform: str | None) -> SubjectTim
     ).fetchnumpy()
     micros = np.asarray(rows["micros"], dtype=np.int64)
     unknown = np.asarray(rows["unknown"], dtype=bool)
-    paths = np.asarray(rows["path"], dtype=object)
     return SubjectTimes(
         subject=f"{platform}:{account}",
         times=np.sort(micros.astype("datetime64[us]")),
-        unknown_zone_sources=sorted(set(paths[unknown].tolist())),
+        **_unknown_zone(rows, unknown),
         dropped_date_only=0,
         kind="posts",
     )
@@ -594,10 +604,12 @@ def refusal(subject_times: SubjectTimes) -> str | None:
     if not sources:
         return None
     one = len(sources) == 1
+    ids = subject_times.unknown_zone_source_ids
+    remove = "; ".join(f"unmask sources remove {i}" for i in ids) if ids else "unmask sources remove ID"
     return (
         f"cannot read the hours of {subject_times.subject}: {', '.join(sources)} "
         f"{'gives' if one else 'give'} times without a time zone and {'was' if one else 'were'} imported "
-        "without --timezone, so those times are UTC only by assumption. Import "
-        f"{'it' if one else 'them'} again with --timezone ZONE (the zone the times are written in, e.g. "
-        "--timezone Europe/Berlin) into a new case: a case that already holds a file skips it."
+        f"without --timezone, so those times are UTC only by assumption. Remove {'it' if one else 'them'} "
+        f"({remove}), then import {'it' if one else 'them'} again with --timezone ZONE (the zone the "
+        "times are written in, e.g. --timezone Europe/Berlin)."
     )
