@@ -523,9 +523,9 @@ def test_cli_imports_articles_and_info_counts_them(tmp_path: Path, write, folder
     root = folder({"metadata.csv": "file,byline\na.html,Bob\n", "a.html": PAGE})
     result = runner.invoke(app, ["import", "articles", str(path), str(root), "--case", str(case)])
     assert result.exit_code == 0, result.output
-    assert "1 documents loaded, 1 quarantined in" in result.output
+    assert "1 document loaded, 1 quarantined in" in result.output
     assert "quarantined 1: missing byline" in result.output
-    assert "docs (articles, source 2): 1 documents loaded, 0 quarantined" in result.output
+    assert "docs (articles, source 2): 1 document loaded, 0 quarantined" in result.output
     assert "new accounts" not in result.output and "reduced from HTML" in result.output
     again = runner.invoke(app, ["import", "articles", str(path), "--case", str(case), "--json"])
     [data] = json.loads(again.output)

@@ -213,27 +213,39 @@ def test_redacted_record_names_no_one(case, write) -> None:
     assert not [v for v in stored if "redacted" in v["value"].lower() or "privacy" in v["value"].lower()]
 
 
-def test_files_that_are_not_whois_are_quarantined(case, write) -> None:
-    no_match = write("nothing.example.txt", 'No match for domain "NOTHING.EXAMPLE".\n>>> Last update <<<\n')
-    html = write("page.txt", "<html><head><title>WHOIS lookup</title></head><body>Try again</body></html>")
-    broken = write("broken.json", '{"objectClassName": "domain", ')
-    error = write("error.json", json.dumps({"errorCode": 404, "title": "Not Found"}))
-    results = import_files(case, "whois", [no_match, html, broken, error])
-    assert [(r.loaded, r.quarantined) for r in results] == [(0, 1)] * 4
+def test_files_that_are_not_whois_are_quarantined(case, tmp_path: Path) -> None:
+    # A no-match answer and an RDAP error are a WHOIS server's and an RDAP service's: the folder is whois.
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    (folder / "a-nothing.example.txt").write_text(
+        'No match for domain "NOTHING.EXAMPLE".\n>>> Last update <<<\n'
+    )
+    (folder / "b-page.txt").write_text(
+        "<html><head><title>WHOIS lookup</title></head><body>Try again</body></html>"
+    )
+    (folder / "c-broken.json").write_text('{"objectClassName": "domain", ')
+    (folder / "d-error.json").write_text(json.dumps({"errorCode": 404, "title": "Not Found"}))
+    [result] = import_files(case, "whois", [folder])
+    assert (result.loaded, result.quarantined) == (0, 4)
     rows = quarantine_rows(case)
-    assert all(r[0] == 1 and r[1] == 1 and r[2] == "record" for r in rows)
+    assert [r[:3] for r in rows] == [(n, 1, "record") for n in range(1, 5)]
     reasons = [r[3] for r in rows]
     assert all(reason.startswith("not a WHOIS or RDAP record") for reason in reasons)
     assert "no-match answer" in reasons[0]
     assert "an HTML or XML page" in reasons[1]
     assert "invalid RDAP JSON" in reasons[2]
     assert "error 404 Not Found" in reasons[3]
-    assert results[0].reasons == {"not a WHOIS or RDAP record": 1}
+    assert result.reasons == {"not a WHOIS or RDAP record": 4}
     # The quarantine keeps the file's name and text.
-    assert case.scalar("SELECT raw FROM quarantine WHERE source_id = 1").startswith(
-        "nothing.example.txt\nNo match"
+    assert case.scalar("SELECT raw FROM quarantine WHERE record_no = 1").startswith(
+        "a-nothing.example.txt\nNo match"
     )
     assert case.scalar("SELECT count(*) FROM statements") == 0
+    # Alone, a page is no WHOIS answer at all: it is refused, and says what it may be.
+    with pytest.raises(
+        FormatError, match=r"no record has the shape of whois.*unmask import html b-page\.txt"
+    ):
+        import_files(case, "whois", [folder / "b-page.txt"])
 
 
 def test_a_record_too_large_is_quarantined_without_reading_it_all(case, write) -> None:

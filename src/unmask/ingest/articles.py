@@ -33,10 +33,12 @@ from unmask.ingest.document_stage import DOCUMENT_STAGE_SCHEMA, finalise_documen
 from unmask.ingest.jsonstream import FieldTypeError, cap_raw, json_id, json_str
 from unmask.ingest.stage import Loaded, Stage
 from unmask.ingest.textfile import (
+    ENDS_EARLY,
     MAX_FIELD_CHARS,
     Record,
     check_text,
     csv_records,
+    ends_early,
     jsonl_records,
     open_bytes,
     sniff_delimiter,
@@ -112,13 +114,18 @@ class ArticlesReader(Reader):
 
     def _stage_jsonl(self, path: Path, stage: Stage) -> None:
         names = self._names(path, FIELDS)
-        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes):
+        # An article has its text (or HTML) or its byline; a line without any is some other export's.
+        shape = [names["text"], names["html"], names["byline"]]
+        records = shaped = 0
+        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes, notes=self.notes):
+            records += 1
             row = self.new_row(rec.record_no, rec.line_no, rec.raw, rec.error)
             if rec.error:
                 pass
             elif not isinstance(value, dict):
                 row["error"] = "not a JSON object (an article)"
             else:
+                shaped += any(name in value for name in shape)
                 try:
                     values = {
                         ours: _json_field(value[theirs], theirs)
@@ -130,11 +137,12 @@ class ArticlesReader(Reader):
                 else:
                     row.update(self._fields(values))
             stage.append(row)
+        self.refuse_shapeless(path, records, shaped, f"a JSON object with {' or '.join(map(repr, shape))}")
 
     def _stage_delimited(self, path: Path, head: bytes, stage: Stage) -> None:
         names = self._names(path, FIELDS)
         delimiter = "\t" if _suffix(path) == ".tsv" else sniff_delimiter(path, head)
-        records = csv_records(path, delimiter=delimiter, on_bytes=stage.on_bytes)
+        records = csv_records(path, delimiter=delimiter, on_bytes=stage.on_bytes, notes=self.notes)
         index, header_line = self._header(path, records, names, required=("id", "byline"))
         if "text" not in index and "html" not in index:
             raise FormatError(
@@ -152,7 +160,9 @@ class ArticlesReader(Reader):
         files = document_files(folder)
         names = self._names(metadata, FOLDER_FIELDS)
         head = check_text(metadata)
-        records = csv_records(metadata, delimiter=sniff_delimiter(metadata, head), on_bytes=stage.on_bytes)
+        records = csv_records(
+            metadata, delimiter=sniff_delimiter(metadata, head), on_bytes=stage.on_bytes, notes=self.notes
+        )
         index, _ = self._header(metadata, records, names, required=("file", "byline"))
         listed: set[str] = set()
         record_no = 0
@@ -245,9 +255,12 @@ class ArticlesReader(Reader):
         try:
             with open_bytes(path) as fh:
                 data = fh.read(MAX_FIELD_CHARS + 1)
-        except (OSError, EOFError) as exc:
-            return _file_error(key, f"unreadable file: {exc} ({name})")
+                cut = ends_early(fh)
+        except (OSError, FormatError) as exc:
+            return _file_error(key, f"unreadable file: {getattr(exc, 'detail', exc)} ({name})")
         stage.on_bytes(len(data))
+        if cut:
+            return _file_error(key, f"truncated file: {ENDS_EARLY} ({name})")
         if len(data) > MAX_FIELD_CHARS:
             return _file_error(key, f"unreadable record: file larger than {_MIB} MiB: {name}")
         nul = data.find(b"\x00")

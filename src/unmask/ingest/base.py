@@ -17,7 +17,19 @@ import pyarrow as pa
 
 from unmask.errors import FormatError
 from unmask.ingest.stage import STAGE_SCHEMA, Loaded, Stage, finalise
-from unmask.ingest.textfile import Record
+from unmask.ingest.textfile import SAMPLE_BYTES, Record, open_bytes
+
+# What a few formats' files show in their first bytes, for the guess a refused file is given (first wins).
+_TELLTALES: tuple[tuple[str, tuple[bytes, ...]], ...] = (
+    ("telegram", (b'"messages"', b'"chats"')),
+    ("x-api-v2", (b'"author_id"', b'"edit_history_tweet_ids"')),
+    ("companies-house", (b'"company_number"', b'"officer_role"', b'"appointed_to"')),
+    ("meta-ads", (b'"page_id"', b'"ad_snapshot_url"')),
+    ("articles", (b'"byline"', b"byline,")),
+    ("posts-csv", (b'"post_id"', b"post_id,")),
+    ("whois", (b"domain name:", b'"objectclassname"')),
+    ("html", (b"<html", b"<!doctype html")),
+)
 
 
 def file_sha256(path: Path) -> str:
@@ -54,6 +66,21 @@ def folder_files(folder: Path, keep: Callable[[Path], bool] = lambda p: True) ->
 def files_in(path: Path, keep: Callable[[Path], bool] = lambda p: True) -> dict[str, Path]:
     """A file by its name, or the files of a folder (:func:`folder_files`) by their path in it."""
     return folder_files(path, keep) if path.is_dir() else {path.name: path}
+
+
+def guess_format(path: Path, exclude: str) -> str | None:
+    """The format (other than ``exclude``) whose telltale keys or columns the file's first bytes show."""
+    if path.is_dir():
+        return None
+    try:
+        with open_bytes(path) as fh:
+            head = fh.read(SAMPLE_BYTES).lower()
+    except (OSError, FormatError):
+        return None
+    for name, telltales in _TELLTALES:
+        if name != exclude and any(t in head for t in telltales):
+            return name
+    return None
 
 
 def folder_sha256(files: dict[str, Path], start: str = "") -> str:
@@ -101,6 +128,21 @@ class Reader:
 
     def finalise(self, con: duckdb.DuckDBPyConnection, source_id: int, timezone: str) -> Loaded:
         raise NotImplementedError
+
+    def refuse_shapeless(self, path: Path, records: int, shaped: int, shape: str) -> None:
+        """Refuse a file with records none of which has the format's ``shape`` ("a JSON object with 'text'").
+
+        Such a file is another format: quarantining every record would hide that, and would make the file
+        "already imported" when it is then imported as what it is. The import's transaction rolls back.
+        """
+        if records == 0 or shaped:
+            return
+        guess = guess_format(path, exclude=self.name)
+        hint = f"e.g. unmask import {guess} {path.name}" if guess else "unmask import --help lists them"
+        which = "its one record is not" if records == 1 else f"none of its {records:,} records is"
+        raise FormatError(
+            path, f"no record has the shape of {self.name}: {which} {shape} (is it another format? {hint})"
+        )
 
     def new_row(self, record_no: int, line_no: int | None, raw: str | None, error: str | None = None) -> dict:
         """The staged row of one record before its fields are read: provenance, raw text, any error."""

@@ -26,6 +26,11 @@ from unmask.ingest.textfile import check_text
 _COMPANY_LINK = re.compile(r"/company/([A-Z0-9]{6,10})")
 _OFFICER_LINK = re.compile(r"/officers/([A-Za-z0-9_-]{6,64})/appointments")
 REGISTER_URL = "https://find-and-update.company-information.service.gov.uk"
+# Fields of a company profile, an officer and an appointment: a record with none is another format's.
+SHAPE_KEYS = frozenset(
+    {"company_number", "company_name", "officer_role", "appointed_to", "appointed_on", "name_elements"}
+)
+RESPONSE_KINDS = ("officer-list", "personal-appointment")
 
 
 def _address(value: object) -> str | None:
@@ -100,6 +105,15 @@ def _directorship(officer: EntityProxy, company: EntityProxy, item: dict) -> Ent
     return link
 
 
+def _has_shape(item: JsonItem) -> bool:
+    """Whether a record is one of the API's: a field of a profile, an officer or an appointment, or an item
+    of an officer list or appointments response."""
+    if not isinstance(item.value, dict):
+        return False
+    envelope = item.envelope or {}
+    return not SHAPE_KEYS.isdisjoint(item.value) or envelope.get("kind") in RESPONSE_KINDS
+
+
 def _link(links: object, key: str) -> str | None:
     return links.get(key) if isinstance(links, dict) and isinstance(links.get(key), str) else None
 
@@ -112,22 +126,29 @@ class CompaniesHouseReader(RecordReader):
 
     def stage(self, path: Path, stage: Stage) -> None:
         check_text(path)
-        record_no = 0
+        self._records = self._shaped = 0
         for item in json_records(path, on_bytes=stage.on_bytes, member="items", notes=self.notes):
             value = item.value
             if item.envelope is None and isinstance(value, dict) and isinstance(value.get("items"), list):
                 # A response inside an array or a JSON Lines file: its items are the records.
                 envelope = {k: v for k, v in value.items() if k != "items"}
                 for element in value["items"]:
-                    record_no += 1
                     raw = json.dumps(element, ensure_ascii=False)
-                    sub = JsonItem(element, item.line_no, raw, None, envelope)
-                    stage.append(
-                        item_row(self, record_no, sub, "a Companies House record", self._reader(sub))
-                    )
+                    self._stage_item(JsonItem(element, item.line_no, raw, None, envelope), stage)
                 continue
-            record_no += 1
-            stage.append(item_row(self, record_no, item, "a Companies House record", self._reader(item)))
+            self._stage_item(item, stage)
+        self.refuse_shapeless(
+            path,
+            self._records,
+            self._shaped,
+            "a company profile, an officer list's item or an appointment "
+            f"(a JSON object with one of {', '.join(sorted(SHAPE_KEYS))})",
+        )
+
+    def _stage_item(self, item: JsonItem, stage: Stage) -> None:
+        self._records += 1
+        self._shaped += _has_shape(item)
+        stage.append(item_row(self, self._records, item, "a Companies House record", self._reader(item)))
 
     def _reader(self, item: JsonItem):
         envelope = item.envelope or {}

@@ -35,7 +35,9 @@ class CoorTweetReader(PostReader):
 
     def stage(self, path: Path, stage: Stage) -> None:
         head = check_text(path)
-        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
+        records = csv_records(
+            path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes, notes=self.notes
+        )
         header = next(records)
         columns = [c.strip() for c in header.fields or []]
         if all(c in columns for c in SHARES):

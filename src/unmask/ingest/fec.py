@@ -43,7 +43,7 @@ from followthemoney.proxy import EntityProxy
 from unmask.errors import FormatError
 from unmask.ingest.record_stage import BadField, RecordReader, make_id, name_key, new_entity
 from unmask.ingest.stage import Stage
-from unmask.ingest.textfile import Record, check_text, open_bytes
+from unmask.ingest.textfile import LineFeed, LongLine, Record, check_text, cut_note, truncated
 
 # The FEC's bulk file layouts (https://www.fec.gov/campaign-finance-data/), in column order.
 ITCONT = [
@@ -351,27 +351,48 @@ class FecReader(RecordReader):
         field that can run over many lines.
         """
         record_no = 0
-        with open_bytes(path) as fh:
-            for line_no, data in enumerate(fh, start=1):
-                stage.on_bytes(len(data))
-                if line_no == 1 and data.startswith(b"\xef\xbb\xbf"):
-                    data = data[3:]
+        feed = LineFeed(path, stage.on_bytes)
+        try:
+            while True:
                 try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = data.decode("cp1252", errors="replace")
-                    self._legacy_lines += 1
-                line = text.rstrip("\r\n")
-                if not line.strip() or (header and line_no == 1):
+                    data = feed.read_line()
+                except LongLine as exc:
+                    record_no += 1
+                    yield Record(record_no, feed.lines_read, feed.take(), None, str(exc))
                     continue
-                record_no += 1
-                fields = line.split("|")
-                error = None
-                if len(fields) != expected:
-                    error = f"wrong field count: expected {expected}, found {len(fields)}"
-                    if len(fields) < expected and not text.endswith("\n"):
-                        error = "truncated record: the file ends inside it (" + error + ")"
-                yield Record(record_no, line_no, text, fields, error)
+                if not data:
+                    break
+                record = self._bulk_record(data, feed, expected, skip=header and feed.lines_read == 1)
+                if record is not None:
+                    record_no += 1
+                    record.record_no = record_no
+                    yield record
+            if feed.cut:
+                self.notes.append(cut_note(feed.lines_read))
+        finally:
+            feed.close()
+
+    def _bulk_record(self, data: bytes, feed: LineFeed, expected: int, *, skip: bool) -> Record | None:
+        """The record of one line of a bulk file (numbered by the caller); None for a blank line."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            self._legacy_lines += 1
+        line = text.rstrip("\r\n")
+        if not line.strip() or skip:
+            return None
+        fields = line.split("|")
+        error = None
+        if b"\x00" in data:
+            error = f"a NUL byte on line {feed.lines_read}: binary data inside a text record"
+        elif len(fields) != expected:
+            error = f"wrong field count: expected {expected}, found {len(fields)}"
+            if len(fields) < expected and not feed.line_ended:
+                error = truncated(error, feed.cut)
+        elif feed.cut and not feed.line_ended:
+            error = truncated("its last field may be cut short", cut=True)
+        return Record(0, feed.lines_read, text, fields, error)
 
     def _stage_fields(self, records: Iterator[Record], columns: list[str], table: str, stage: Stage) -> None:
         readers: dict[str, Callable[[dict[str, str]], list[EntityProxy]]] = {

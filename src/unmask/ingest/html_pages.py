@@ -21,6 +21,8 @@ from unmask.ingest.record_stage import RecordReader, site_entity
 from unmask.ingest.stage import Stage
 
 SUFFIXES = (".html", ".htm", ".xhtml")
+# Byte-order marks (UTF-8, UTF-16), the NULs of UTF-16 and white space before a page's first tag.
+_LEADING = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n\x0c"
 MAX_PAGE_BYTES = 20_000_000
 _DOMAIN_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 # Top-level domains a file name may end in: country codes (from babel's territory list), the common generic
@@ -103,6 +105,12 @@ def domain_from_file_name(path: Path) -> str | None:
     return stem if tld.startswith("xn--") or tld in _GENERIC_TLDS or tld in _country_tlds() else None
 
 
+def is_markup(data: bytes) -> bool:
+    """Whether a file is HTML: a saved page starts with a tag, a doctype or a comment, after any byte-order
+    mark and white space (JSON starts with a brace, WHOIS text with a word)."""
+    return data[:4096].lstrip(_LEADING).startswith(b"<")
+
+
 def page_files(path: Path) -> dict[str, Path]:
     """A file by its name, or a folder's saved pages by their path in it."""
     return files_in(path, lambda p: p.suffix.lower() in SUFFIXES)
@@ -127,11 +135,13 @@ class HtmlPagesReader(RecordReader):
         files = page_files(path)
         if path.is_dir() and not files:
             raise FormatError(path, f"a folder with no saved pages ({', '.join(SUFFIXES)})")
+        shaped = 0  # pages that are HTML, or that cannot tell (empty, too large)
         for record_no, (name, file) in enumerate(files.items(), start=1):
             row = self.new_row(record_no, 1, name)
             try:
                 size = file.stat().st_size
                 if size > MAX_PAGE_BYTES:
+                    shaped += 1  # too large to tell
                     row["error"], row["error_field"] = f"page too large: {size:,} bytes", "html"
                     stage.append(row)
                     continue
@@ -139,6 +149,7 @@ class HtmlPagesReader(RecordReader):
             except OSError as exc:
                 raise FormatError(file, f"cannot read the file: {exc.strerror or exc}") from None
             stage.on_bytes(len(data))
+            shaped += is_markup(data) or not data.strip()
             fallback = domain_from_file_name(file)
             try:
                 domain, observations = extract(
@@ -164,3 +175,4 @@ class HtmlPagesReader(RecordReader):
                 [(site.id, o.kind, o.value, self.as_of, o.context) for o in observations],
             )
             stage.append(row)
+        self.refuse_shapeless(path, len(files), shaped, "an HTML document (text that starts with a tag)")

@@ -14,8 +14,13 @@ exact text is its ``raw``.
 A message that is not valid JSON is quarantined on its own: the exporter writes one message per block
 indented by a fixed number of spaces and closes it with a ``}`` at the same indentation, so the reader
 skips to that line and goes on. A file that ends inside a message (an interrupted export) keeps every
-message before the cut, quarantines the cut one and says so in the import notes. Invalid UTF-8 is replaced
-and quarantines the message it falls in.
+message before the cut, quarantines the cut one and says so in the import notes; so does a gzipped file
+(``.json.gz``) whose compressed stream stops early. Invalid UTF-8 is replaced and quarantines the message it
+falls in.
+
+Bounds: one value (a message, a number, a member of the structure) of more than :data:`MAX_VALUE_CHARS`
+is refused, and so is a response whose records and members a reader must hold together (the tweets of an
+API response until its ``includes`` are read) past the same bound (:meth:`JsonStream.check_held`).
 """
 
 from __future__ import annotations
@@ -29,15 +34,13 @@ from typing import TypeVar
 
 from unmask.errors import FormatError
 from unmask.ingest.base import Reader
-from unmask.ingest.textfile import jsonl_records
+from unmask.ingest.textfile import cap_raw, cut_note, ends_early, jsonl_records, open_bytes, truncated
 
 T = TypeVar("T")
 
 CHUNK_BYTES = 1 << 20
 # One JSON value (a message, a response's includes) above this is a broken or adversarial file.
 MAX_VALUE_CHARS = 64 * 1024 * 1024
-# The raw text kept for one record (in the quarantine); longer records are cut here.
-MAX_RAW_CHARS = 1024 * 1024
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
@@ -59,10 +62,15 @@ class JsonItem:
 
 
 class _Broken(Exception):
-    def __init__(self, exc: json.JSONDecodeError | RecursionError, at_end: bool):
+    def __init__(self, exc: ValueError | RecursionError, at_end: bool):
         super().__init__(str(exc))
-        self.msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        self.pos = exc.pos if isinstance(exc, json.JSONDecodeError) else None
+        self.pos: int | None = exc.pos if isinstance(exc, json.JSONDecodeError) else None
+        if isinstance(exc, json.JSONDecodeError):
+            self.msg = exc.msg
+        elif isinstance(exc, RecursionError):
+            self.msg = "nested too deeply"
+        else:  # Python's bound on integers: more than 4,300 digits
+            self.msg = str(exc).split(":")[0]
         self.at_end = at_end
 
 
@@ -78,7 +86,7 @@ class JsonStream:
 
     def __init__(self, path: Path, on_bytes: Callable[[int], None] = lambda n: None):
         self.path = path
-        self._fh = path.open("rb")
+        self._fh = open_bytes(path)
         self._on_bytes = on_bytes
         self._buf = ""
         self._pos = 0
@@ -90,6 +98,8 @@ class JsonStream:
         self._started = False
         self.eof = False
         self.truncated = False
+        self.cut = False  # a gzip stream that stops before its end: the file was cut
+        self.taken = 0  # characters of the values handed out (see check_held)
         self._bad: list[int] = []  # offsets of invalid UTF-8 (each replaced by U+FFFD)
         self._bad_i = 0
         self.bad_utf8_outside = 0  # invalid UTF-8 outside any item read with read_item
@@ -134,6 +144,7 @@ class JsonStream:
                 data = data[len(_BOM) :]
         if not data:
             self.eof = True
+            self.cut = ends_early(self._fh)
         self._buf += self._decode(self._pending + data, final=self.eof)
 
     def _decode(self, data: bytes, final: bool) -> str:
@@ -180,9 +191,20 @@ class JsonStream:
         if len(self._buf) - self._pos > MAX_VALUE_CHARS:
             raise FormatError(
                 self.path,
-                f"a single JSON value of more than {MAX_VALUE_CHARS >> 20} MB starts "
+                f"a single JSON value of more than {MAX_VALUE_CHARS:,} characters starts "
                 "here: a broken file, or not this format",
                 line=self._line_at(self._pos),
+            )
+
+    def check_held(self, since: int, line: int, what: str) -> None:
+        """Refuse ``what`` (begun on ``line``, when ``taken`` was ``since``) once the values a reader holds
+        together for it pass :data:`MAX_VALUE_CHARS`: one object read whole is one value."""
+        if self.taken - since > MAX_VALUE_CHARS:
+            raise FormatError(
+                self.path,
+                f"{what} of more than {MAX_VALUE_CHARS:,} characters, which has to be read whole: "
+                "a broken file, or not this format",
+                line=line,
             )
 
     def _error(self, message: str) -> FormatError:
@@ -202,12 +224,15 @@ class JsonStream:
                     self._fill(grow=True)
                     continue
                 raise _Broken(exc, at_end=self.eof and self._cut_short(exc)) from None
-            except RecursionError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise _Broken(exc, at_end=False) from None
             if not self.eof and (
                 end >= len(self._buf) or _NUMBER_TAIL.match(self._buf, end).end() == len(self._buf)
             ):
-                self._fill()  # a number at the end of the buffer may go on in the next chunk ("0" + ".5")
+                # A number at the end of the buffer may go on in the next chunk ("0" + ".5"): as far as
+                # any value may.
+                self._check_size()
+                self._fill()
                 continue
             return value, end
 
@@ -241,7 +266,9 @@ class JsonStream:
     def notes(self, what: str) -> list[str]:
         """What the import should say about the stream once read: a cut file, replaced bad UTF-8."""
         notes = []
-        if self.truncated:
+        if self.cut:
+            notes.append(cut_note(self.line(), what))
+        elif self.truncated:
             notes.append(
                 f"the file ends before its JSON does (line {self.line()}): it was cut; "
                 f"every {what} before the cut was read"
@@ -316,6 +343,7 @@ class JsonStream:
                 return None
             line = self._line_at(broken.pos) if broken.pos is not None else self._line_at(self._pos)
             raise FormatError(self.path, f"invalid JSON: {broken.msg}", line=line) from None
+        self.taken += end - self._pos
         self._pos = end
         return value
 
@@ -345,12 +373,8 @@ class JsonStream:
                 self._pos = len(self._buf)
                 self.truncated = True
                 self._utf8_error(start_abs, self._abs())
-                return JsonItem(
-                    None,
-                    line,
-                    raw,
-                    f"truncated record: the file ends inside it (invalid JSON: {broken.msg} on line {where})",
-                )
+                reason = truncated(f"invalid JSON: {broken.msg} on line {where}", self.cut)
+                return JsonItem(None, line, cap_raw(raw), reason)
             end = self._resync()
             if end is None:
                 raise FormatError(
@@ -360,10 +384,18 @@ class JsonStream:
                     line=where,
                 ) from None
             raw = self._buf[self._pos : end]
+            nul = raw.find("\x00")
+            reason = (
+                f"a NUL byte on line {self._line_at(self._pos + nul)}: binary data inside a text record"
+                if nul >= 0
+                else f"invalid JSON: {broken.msg} on line {where}"
+            )
+            self.taken += end - self._pos
             self._pos = end
             self._utf8_error(start_abs, self._abs())
-            return JsonItem(None, line, raw, f"invalid JSON: {broken.msg} on line {where}")
+            return JsonItem(None, line, cap_raw(raw), reason)
         raw = self._buf[self._pos : end]
+        self.taken += end - self._pos
         self._pos = end
         error = self._utf8_error(start_abs, self._abs())
         return JsonItem(None if error else value, line, raw, error)
@@ -417,10 +449,6 @@ class JsonStream:
         self.bad_utf8_outside += len(self._bad) - self._bad_i
         self._bad_i = len(self._bad)
         return more
-
-
-def cap_raw(raw: str) -> str:
-    return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS]
 
 
 class FieldTypeError(Exception):
@@ -479,7 +507,7 @@ def json_records(
     before the cut, and says so in ``notes`` (a cut between two records leaves no broken record behind).
     """
     if path.name.lower().endswith(JSON_LINES_SUFFIXES):
-        for rec, value in jsonl_records(path, on_bytes=on_bytes):
+        for rec, value in jsonl_records(path, on_bytes=on_bytes, notes=notes):
             yield JsonItem(value, rec.line_no, rec.raw, rec.error)
         return
     with JsonStream(path, on_bytes) as stream:
@@ -494,13 +522,16 @@ def json_records(
                 line = stream.line()
                 members: dict = {}
                 items: list[JsonItem] = []
+                since = stream.taken
                 for key in stream.object_keys():
                     if key == member and stream.peek() == "[":
                         members[key] = None
                         for _ in stream.array_items():
                             items.append(stream.read_item())
+                            stream.check_held(since, line, "a JSON object")
                     else:
                         members[key] = stream.read_value()
+                        stream.check_held(since, line, "a JSON object")
                 if member in members:
                     for item in items:
                         item.envelope = members

@@ -30,6 +30,10 @@ _AMOUNT = re.compile(r"^amount spent \((\w+)\)$", re.IGNORECASE)
 _CAPTION_DOMAIN = re.compile(
     r"^(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})/?$"
 )
+# Fields only an ad of the Ad Library API has (an "id" alone could be anything's).
+AD_KEYS = frozenset(
+    {"page_id", "page_name", "ad_snapshot_url", "ad_creation_time", "ad_delivery_start_time", "bylines"}
+)
 
 
 def page_entity(page_id: str, name: str | None, platform: str = "facebook") -> EntityProxy:
@@ -91,10 +95,13 @@ class MetaAdsReader(RecordReader):
     # -- API records ---------------------------------------------------------------------------------
 
     def _stage_api(self, path: Path, stage: Stage) -> None:
-        for record_no, item in enumerate(
-            json_records(path, on_bytes=stage.on_bytes, notes=self.notes), start=1
-        ):
-            stage.append(item_row(self, record_no, item, "an ad", self._read_ad))
+        records = shaped = 0
+        for item in json_records(path, on_bytes=stage.on_bytes, notes=self.notes):
+            records += 1
+            shaped += isinstance(item.value, dict) and not AD_KEYS.isdisjoint(item.value)
+            stage.append(item_row(self, records, item, "an ad", self._read_ad))
+        keys = ", ".join(sorted(AD_KEYS))
+        self.refuse_shapeless(path, records, shaped, f"an ad (a JSON object with one of {keys})")
 
     def _read_ad(self, ad: dict, row: dict) -> None:
         ad_id = json_id(ad.get("id", ad.get("_id")), "id")

@@ -66,7 +66,7 @@ class PostsCsvReader(PostReader):
     def _stage_delimited(self, path: Path, head: bytes, stage: Stage) -> None:
         self._check_mapping(path)
         delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(path, head)
-        records = csv_records(path, delimiter=delimiter, on_bytes=stage.on_bytes)
+        records = csv_records(path, delimiter=delimiter, on_bytes=stage.on_bytes, notes=self.notes)
         header = next(records)
         columns = [c.strip() for c in header.fields or []]
         index: dict[str, int] = {}
@@ -98,13 +98,17 @@ class PostsCsvReader(PostReader):
     def _stage_jsonl(self, path: Path, stage: Stage) -> None:
         self._check_mapping(path)
         names = self._column_names()
-        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes):
+        required = [names[c] for c in REQUIRED]
+        records = shaped = 0
+        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes, notes=self.notes):
+            records += 1
             row = self.new_row(rec.record_no, rec.line_no, rec.raw, rec.error)
             if rec.error:
                 pass
             elif not isinstance(value, dict):
                 row["error"] = "not a JSON object"
             else:
+                shaped += any(name in value for name in required)
                 for ours, theirs in names.items():
                     if theirs not in value:
                         continue
@@ -115,6 +119,7 @@ class PostsCsvReader(PostReader):
                     row[_STAGE_NAMES.get(ours, ours)] = field
                 row["platform"] = row.get("platform") or self.platform
             stage.append(row)
+        self.refuse_shapeless(path, records, shaped, f"a JSON object with {' or '.join(map(repr, required))}")
 
 
 _BAD = object()

@@ -24,9 +24,8 @@ from followthemoney.proxy import EntityProxy
 
 from unmask.errors import FormatError
 from unmask.ingest.base import Reader
-from unmask.ingest.jsonstream import cap_raw
 from unmask.ingest.stage import REASON_KIND, STAGE_TABLE, Loaded, Stage
-from unmask.ingest.textfile import Record, csv_records, sniff_delimiter
+from unmask.ingest.textfile import Record, cap_raw, csv_records, sniff_delimiter
 
 RECORD_STAGE_SCHEMA = pa.schema(
     [
@@ -106,7 +105,9 @@ class RecordReader(Reader):
     def open_table(self, path: Path, head: bytes, stage: Stage) -> tuple[Iterator[Record], list[str], int]:
         """The data records of a delimited file, its columns in lower case (``column_names`` keeps them as
         written) and its header's line; an empty file is refused."""
-        records = csv_records(path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes)
+        records = csv_records(
+            path, delimiter=sniff_delimiter(path, head), on_bytes=stage.on_bytes, notes=self.notes
+        )
         header = next(records, None)
         if header is None or not header.fields:
             raise FormatError(path, "empty file: no header line", line=1)

@@ -82,7 +82,7 @@ class TwitterIOReader(PostReader):
 
     def stage(self, path: Path, stage: Stage) -> None:
         check_text(path)
-        records = csv_records(path, delimiter=",", on_bytes=stage.on_bytes)
+        records = csv_records(path, delimiter=",", on_bytes=stage.on_bytes, notes=self.notes)
         header = next(records)
         columns = [c.strip() for c in header.fields or []]
         for col in REQUIRED:

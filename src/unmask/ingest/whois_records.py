@@ -30,6 +30,9 @@ from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_enti
 from unmask.ingest.stage import Stage
 
 MAX_RECORD_BYTES = 1_000_000
+# Answers that are a WHOIS server's or an RDAP service's though they describe no domain: the file is of
+# this format (the reasons parse_whois and parse_rdap give them).
+_ANSWERS = ("no-match answer", "rate-limit or access notice", "not an RDAP object: error")
 
 
 def _contact_entities(contact: Contact, site_id: str | None) -> tuple[EntityProxy | None, list[EntityProxy]]:
@@ -136,6 +139,7 @@ class WhoisReader(RecordReader):
         files = files_in(path)
         if not files:
             raise FormatError(path, "an empty folder")
+        shaped = 0  # records that are WHOIS or RDAP answers, or that cannot tell (empty, too large)
         for record_no, (name, file) in enumerate(files.items(), start=1):
             try:
                 # One byte more than a record may have tells a file too large, without reading all of it.
@@ -146,8 +150,9 @@ class WhoisReader(RecordReader):
             stage.on_bytes(len(data))
             text = data.decode("utf-8", errors="replace")
             row = self.new_row(record_no, 1, f"{name}\n{text}")
+            too_large = len(data) > MAX_RECORD_BYTES
             try:
-                if len(data) > MAX_RECORD_BYTES:
+                if too_large:
                     raise ValueError(f"a record of more than {MAX_RECORD_BYTES:,} bytes")
                 if text.lstrip().startswith("{"):
                     try:
@@ -160,12 +165,17 @@ class WhoisReader(RecordReader):
                 else:
                     record = parse_whois(text, as_of=self.as_of)
             except ValueError as exc:
+                shaped += too_large or not data.strip() or any(answer in str(exc) for answer in _ANSWERS)
                 row["error"], row["error_field"] = f"not a WHOIS or RDAP record: {exc}", "record"
                 stage.append(row)
                 continue
+            shaped += 1
             entities, observations = record_entities(record)
             if not entities and not observations:
                 row["error"], row["error_field"] = "no domain and no contact in the record", "record"
             else:
                 self.put(row, entities, observations)
             stage.append(row)
+        self.refuse_shapeless(
+            path, len(files), shaped, "a WHOIS answer (a domain name, registrar or date) or an RDAP object"
+        )

@@ -31,7 +31,7 @@ from unmask.ingest.jsonstream import (
     json_str,
 )
 from unmask.ingest.stage import Stage
-from unmask.ingest.textfile import MAX_FIELD_CHARS, check_text, jsonl_records
+from unmask.ingest.textfile import MAX_FIELD_CHARS, check_text, jsonl_records, open_bytes
 
 RESPONSE_KEYS = frozenset({"data", "includes", "errors", "meta"})
 # A bare tweet has its text (a default field) or, where asked for, its author; an object with only an
@@ -53,7 +53,7 @@ def _is_json_lines(path: Path) -> bool:
     """JSON Lines when the first line is a whole JSON value, or (its first line broken) a later one of the
     first few lines is a whole object written from the first column. A pretty-printed document's lines
     are not, and a first line too long to be one record is a document written on one line."""
-    with path.open("rb") as fh:
+    with open_bytes(path) as fh:
         for n in range(6):
             line = fh.readline(MAX_FIELD_CHARS + 1)
             if not line:
@@ -98,12 +98,18 @@ class XApiV2Reader(PostReader):
             self._stage_json_lines(path, stage)
         else:
             self._stage_document(path, stage)
+        self.refuse_shapeless(
+            path,
+            self._record_no,
+            self._recognised,
+            "an API response ('data', 'includes' or 'errors') or a tweet ('text' or 'author_id')",
+        )
         self._write_notes()
 
     # -- JSON Lines -------------------------------------------------------------------------------
 
     def _stage_json_lines(self, path: Path, stage: Stage) -> None:
-        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes):
+        for rec, value in jsonl_records(path, on_bytes=stage.on_bytes, notes=self.notes):
             if rec.error:
                 self._stage_tweet(JsonItem(None, rec.line_no, rec.raw, rec.error), {}, stage)
                 continue
@@ -154,16 +160,19 @@ class XApiV2Reader(PostReader):
             return
         tweets: list[JsonItem] = []
         members: dict = {}
+        since = stream.taken
         for key in stream.object_keys():
             if key == "data" and stream.peek() == "[":
                 members["data"] = None
                 for _ in stream.array_items():
                     tweets.append(stream.read_item())
+                    stream.check_held(since, line, "an API response")
             elif key == "data" and stream.peek() == "{":
                 members["data"] = None
                 tweets.append(stream.read_item())
             else:
                 members[key] = stream.read_value()
+            stream.check_held(since, line, "an API response")
         kind = self._kind(members)
         if kind == "response":
             self._stage_response(tweets, members, stage)
