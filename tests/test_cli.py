@@ -244,3 +244,22 @@ def test_stale_results_are_refreshed_where_the_case_can_be_written(tmp_path) -> 
     assert _runs(case) == 2
     runner.invoke(app, ["findings", "--case", str(case)])
     assert _runs(case) == 2  # up to date: read only
+
+
+def test_an_io_error_in_the_middle_of_a_command_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    import duckdb
+
+    import unmask.info
+
+    case = tmp_path / "case.duckdb"
+    Case.open(case).close()
+
+    def damaged(*args, **kwargs):
+        raise duckdb.IOException(
+            'Could not read enough bytes from file "case.duckdb": attempted to read 262144'
+        )
+
+    monkeypatch.setattr(unmask.info, "case_info", damaged)
+    result = CliRunner().invoke(app, ["info", "--case", str(case)])
+    assert result.exit_code == 2
+    assert "a damaged case, or a full disk?" in result.output and "Traceback" not in result.output

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.console import Console, RenderableType
 from rich.progress import (
@@ -88,6 +89,10 @@ def _user_errors() -> Iterator[None]:
         yield
     except UnmaskError as exc:
         _fail(str(exc))
+    except duckdb.IOException as exc:
+        # A case damaged where Case.open cannot see it (a block in the middle), or a full disk.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(f"a file could not be read or written (a damaged case, or a full disk?): {first}")
 
 
 def _print_json(data: Any) -> None:
