@@ -293,3 +293,26 @@ def test_a_case_in_use_is_one_line(tmp_path) -> None:
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"another unmask (PID {holder.pid}) is using {case}" in result.stderr
+
+
+def test_ctrl_c_inside_duckdb_is_still_an_interrupt(tmp_path, write, monkeypatch) -> None:
+    # DuckDB reports a KeyboardInterrupt raised while it reads Python data as an error of its own.
+    import signal
+
+    import duckdb
+
+    posts = write("p.csv", "post_id,account_id,created_at\n1,a,2024-01-01T00:00:00Z\n")
+
+    def interrupted_inside_duckdb(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise duckdb.InvalidInputException("exporting a stream failed: KeyboardInterrupt") from None
+
+    monkeypatch.setattr("unmask.ingest.import_files", interrupted_inside_duckdb)
+    result = CliRunner().invoke(
+        app, ["import", "posts-csv", str(posts), "--case", str(tmp_path / "c.duckdb")]
+    )
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted; the case is unchanged"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

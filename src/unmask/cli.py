@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,12 +47,30 @@ class _Group(TyperGroup):
     """The command group: Ctrl-C ends any command with one line on stderr and exit code 130."""
 
     def invoke(self, ctx: typer.Context) -> Any:
+        # DuckDB turns a KeyboardInterrupt raised while it reads Python data into an error of its own
+        # ("... failed: KeyboardInterrupt"), which the cleanup then masks: Ctrl-C is recognised by this flag.
+        interrupted: list[bool] = []
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            interrupted.append(True)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except BaseException as exc:
+            if not (isinstance(exc, KeyboardInterrupt) or interrupted):
+                raise
             # Every command that writes does so in one transaction, or says otherwise in after_interrupt.
             err.print(f"interrupted; {after_interrupt}")
             raise typer.Exit(130) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 app = typer.Typer(
