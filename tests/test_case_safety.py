@@ -194,7 +194,7 @@ def test_a_schema_3_case_opens_and_migrates(tmp_path: Path, monkeypatch) -> None
         assert case.schema_version() == 3  # reading changes nothing
         assert [(s["path"], s["abs_path"]) for s in list_sources(case)] == [("p.csv", None)]
     with Case.open(path) as case:
-        assert case.schema_version() == 4
+        assert case.schema_version() == MIGRATIONS[-1].version
         assert case.query("SELECT path, abs_path FROM sources") == [{"path": "p.csv", "abs_path": None}]
         assert case.scalar("SELECT count(*) FROM source_removals") == 0
 
@@ -280,3 +280,18 @@ def test_a_chmod_444_case_opens_read_only(tmp_path: Path) -> None:
     finally:
         tmp_path.chmod(0o755)
         path.chmod(0o644)
+
+
+def test_an_import_reads_a_file_reached_through_a_symbolic_link(tmp_path: Path) -> None:
+    # Data folders are often links (a mounted evidence share): DuckDB resolves them in its allowed lists.
+    from unmask.ingest import import_files
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "p.csv").write_text("post_id,account_id,created_at\n1,a,2024-01-01T00:00:00Z\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(real)
+    with Case.open(tmp_path / "case.duckdb") as case:
+        [result] = import_files(case, "posts-csv", [tmp_path / "linked" / "p.csv"])
+        assert result.loaded == 1
+        given = str(tmp_path / "linked" / "p.csv")
+        assert case.scalar("SELECT count(*) FROM read_csv(?)", [given]) == 1

@@ -45,7 +45,7 @@ _CONFIG = {
 # Scratch databases (Case.scratch) and the spill files of read-only cases live here: the one folder, with
 # the case itself and the files an import reads, that queries may touch. Named once a process, because
 # DuckDB shares one database (and these settings) between the connections of a process to the same file.
-SCRATCH_ROOT = Path(tempfile.gettempdir()) / f"unmask-{secrets.token_hex(8)}"
+SCRATCH_ROOT = Path(os.path.realpath(tempfile.gettempdir())) / f"unmask-{secrets.token_hex(8)}"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB file
 _HEADER_BYTES = 3 * 4096  # a DuckDB file's headers, before its first block
@@ -234,7 +234,8 @@ class Case:
         The list of readable files is fixed when a connection starts, so this reopens the case when a path
         is new: call it outside a transaction, and take ``case.con`` afresh afterwards.
         """
-        wanted = {os.path.abspath(p) for p in paths} - self._readable
+        # DuckDB keeps these lists with links resolved (a data folder reached through a symbolic link).
+        wanted = {os.path.realpath(p) for p in paths} - self._readable
         if not wanted or self.path == ":memory:":
             return
         if self._in_transaction:
