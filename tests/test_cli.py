@@ -206,7 +206,7 @@ def _attributed_case(tmp_path: Path) -> Path:
 
 def _runs(case: Path) -> int:
     with Case.open(case, read_only=True) as c:
-        return c.scalar("SELECT count(*) FROM attribution_runs")
+        return c.scalar("SELECT count(*) FROM runs WHERE engine = 'attribution'")
 
 
 STALE = "attribution results are stale (records changed since the last run)"

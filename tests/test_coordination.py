@@ -313,9 +313,11 @@ def test_minute_resolution_data_get_a_one_minute_window(case: Case, tmp_path: Pa
         for j, who in enumerate(("ann", "bob", "cat")):
             rows.append((f"r{i}{who}", who, at(i * 3600 + 60 * (j // 2)), "RT", f"o{i}", "", "", ""))
     load(case, tmp_path, rows)
-    found = Coordination(kinds=("share",), null=False, min_network_size=2).fit(case)
+    found = Coordination(kinds=("share",), window="auto", null=False, min_network_size=2).fit(case)
     assert found.time_resolution_ == 60
     assert found.window_estimate_ < 60 <= found.window_
+    # The default windows too: 10 s becomes 60 s, tested once.
+    assert Coordination(kinds=("share",)).fit(case).windows_ == (60.0, 300.0)
     assert {(r["account_a"], r["account_b"]) for r in found.edges_.to_pylist()} == {
         ("ann", "bob"),
         ("ann", "cat"),

@@ -12,7 +12,7 @@ Example::
 
     >>> with Case.open(":memory:") as case:
     ...     case.schema_version()
-    4
+    5
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from types import TracebackType
 
 import duckdb
 
-from unmask.errors import CaseError
+from unmask.errors import CaseError, OptionError
 
 DEFAULT_CASE = "unmask.duckdb"
 # Imports and engines spill to disk past this, which keeps peak memory bounded on any input.
 DEFAULT_MEMORY_LIMIT = os.environ.get("UNMASK_MEMORY_LIMIT", "1GB")
+_memory_limit = DEFAULT_MEMORY_LIMIT
 # Given at connect: DuckDB reads them before any SET could.
 _CONFIG = {
     "autoinstall_known_extensions": False,
@@ -67,6 +68,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "documents", "002_documents.sql"),
     Migration(3, "records", "003_records.sql"),
     Migration(4, "sources", "004_sources.sql"),
+    Migration(5, "runs", "005_runs.sql"),
 )
 
 
@@ -82,6 +84,28 @@ def _tables_of(version: int) -> list[str]:
         if m.version <= version
         for name in re.findall(r"(?im)^\s*CREATE TABLE (\w+)", _schema_sql(m.sql_file))
     ]
+
+
+def set_memory_limit(limit: str | None) -> str:
+    """Set DuckDB's ``memory_limit`` for the connections made from now on (``unmask --memory-limit``);
+    None restores the default (``UNMASK_MEMORY_LIMIT``, else 1GB). Returns the limit now in force.
+    Raises :class:`OptionError` for a size DuckDB cannot read."""
+    global _memory_limit
+    wanted = os.environ.get("UNMASK_MEMORY_LIMIT", "1GB") if limit is None else limit.strip()
+    probe = duckdb.connect(":memory:", config=dict(_CONFIG))
+    try:
+        probe.execute("SET memory_limit = ?", [wanted])
+    except duckdb.Error:
+        raise OptionError(f"--memory-limit {wanted!r}: a size such as 512MB, 2GB or 8GiB") from None
+    finally:
+        probe.close()
+    _memory_limit = wanted
+    return wanted
+
+
+def memory_limit() -> str:
+    """The ``memory_limit`` that :func:`connect` gives each connection."""
+    return _memory_limit
 
 
 def connect(path: str, *, read_only: bool = False, readable: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
@@ -100,7 +124,7 @@ def connect(path: str, *, read_only: bool = False, readable: Iterable[str] = ())
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"SET memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
+        con.execute("SET memory_limit = ?", [_memory_limit])
         con.execute("SET preserve_insertion_order = false")
         if path != ":memory:":
             _restrict(con, read_only, readable)

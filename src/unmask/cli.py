@@ -41,6 +41,8 @@ from unmask.terminal import json_text, plural, stages, table, visible
 UNCHANGED = "the case is unchanged"
 # What Ctrl-C leaves behind: set by a command once it has committed part of its work.
 after_interrupt = UNCHANGED
+# The step an engine last reported through on_stage: named if DuckDB runs out of memory.
+last_stage: str | None = None
 
 
 class _Group(TyperGroup):
@@ -58,6 +60,8 @@ class _Group(TyperGroup):
         previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
         try:
             return super().invoke(ctx)
+        except duckdb.OutOfMemoryException:
+            _out_of_memory()
         except BaseException as exc:
             if not (isinstance(exc, KeyboardInterrupt) or interrupted):
                 raise
@@ -73,6 +77,20 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def _out_of_memory() -> None:
+    """DuckDB spills to disk, but some steps need their working set in memory: one line naming the step,
+    the limit, and how to raise it."""
+    from unmask.case import memory_limit
+
+    step = f"at step '{last_stage}'" if last_stage else "before any step began"
+    state = "" if after_interrupt == UNCHANGED else f"; {after_interrupt}"
+    _fail(
+        f"DuckDB ran out of memory {step} (memory limit {memory_limit()}): give it more with "
+        f"unmask --memory-limit SIZE COMMAND ... (e.g. --memory-limit 4GB; default UNMASK_MEMORY_LIMIT or "
+        f"1GB), or free memory{state}"
+    )
+
+
 app = typer.Typer(
     name="unmask",
     cls=_Group,
@@ -86,6 +104,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 CaseOption = Annotated[Path, typer.Option("--case", help="The case file (DuckDB).", show_default=True)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+# coordination.window.DEFAULT_WINDOWS as the option writes it (importing the engine would slow every command).
+DEFAULT_WINDOWS = "10,60,300"
 
 
 def _fail(message: str) -> None:
@@ -131,15 +151,43 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = N
 
 
 @app.callback(invoke_without_command=True)
-def main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
-    global out, err, after_interrupt
-    after_interrupt = UNCHANGED
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-limit",
+            help="DuckDB's memory limit for this command, e.g. 4GB (default: UNMASK_MEMORY_LIMIT, or 1GB); "
+            "past it DuckDB spills to disk.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    global out, err, after_interrupt, last_stage
+    after_interrupt, last_stage = UNCHANGED, None
     # Made per invocation, so that the terminal's width (or COLUMNS) is the one of this run.
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    from unmask.case import set_memory_limit
+
+    with _user_errors():
+        set_memory_limit(memory_limit)  # None: the default again (one process may run many commands)
     if version:
         out.print(f"unmask {__version__}")
         raise typer.Exit()
+
+
+@contextmanager
+def _stages(*, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """:func:`unmask.terminal.stages`, remembering the last stage named (for the out-of-memory line)."""
+    with stages(err, quiet=quiet) as show:
+
+        def on_stage(stage: str) -> None:
+            global last_stage
+            last_stage = stage
+            show(stage)
+
+        yield on_stage
 
 
 @contextmanager
@@ -157,6 +205,8 @@ def _progress(files: list[Path], label: str, *, quiet: bool) -> Iterator[Callabl
     else:
         columns += [DownloadColumn(), TimeRemainingColumn()]
     progress = Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal)
+    global last_stage
+    last_stage = label
     with progress:
         task = progress.add_task(visible(label), total=total)
         yield lambda n: progress.advance(task, n)
@@ -386,7 +436,8 @@ def findings(
     min_confidence: Annotated[float, typer.Option(help="Hide findings below this.")] = 0.0,
     as_json: JsonOption = False,
 ) -> None:
-    """The findings of every engine, most confident first, with their DISARM techniques."""
+    """The findings of every engine, most confident first, with their DISARM techniques; untested ones
+    (no test against chance) last, and not at all with --min-confidence above 0."""
     from unmask.findings import finding_to_dict, read_findings
 
     with _user_errors():
@@ -401,7 +452,7 @@ def findings(
         return
     rows = [
         {
-            "confidence": f.confidence,
+            "confidence": f.confidence if f.tested else "untested",
             "kind": f.kind,
             "claim": f.claim,
             "subjects": len(f.subjects),
@@ -419,7 +470,7 @@ def _refresh_attribution(case: Path, *, quiet: bool) -> None:
     on a write-protected case the stored results are used, with a warning that they are stale."""
     from unmask.attribution.engine import STALE_READ_ONLY, refresh
 
-    with stages(err, quiet=quiet) as on_stage:
+    with _stages(quiet=quiet) as on_stage:
         fresh = refresh(case, on_stage=on_stage)
     if not fresh:
         _warn(STALE_READ_ONLY)
@@ -436,9 +487,17 @@ def coordination(
             "hashtag_set, reply, mention, column:NAME; or all."
         ),
     ] = "all",
-    window: Annotated[str, typer.Option(help="Seconds, or auto (estimated as CooRnet does).")] = "auto",
+    window: Annotated[
+        str,
+        typer.Option(
+            help="Seconds; several, comma-separated, tested together (each corrected for the others); "
+            "or auto (estimated as CooRnet does)."
+        ),
+    ] = DEFAULT_WINDOWS,
     null: Annotated[bool, typer.Option("--null/--no-null", help="Test edges against the null model.")] = True,
-    alpha: Annotated[float, typer.Option(help="False discovery rate for significant edges.")] = 0.01,
+    alpha: Annotated[
+        float, typer.Option(help="False discovery rate for significant edges, controlled within each kind.")
+    ] = 0.01,
     min_weight: Annotated[int, typer.Option(help="Fewest distinct objects an edge needs.")] = 1,
     max_object_accounts: Annotated[
         int | None, typer.Option(help="Set aside objects acted on by more accounts than this.")
@@ -451,18 +510,20 @@ def coordination(
     as_json: JsonOption = False,
 ) -> None:
     """Find networks of accounts that act together more often than an organic crowd would."""
-    from unmask.coordination import Coordination, network_findings, write_outputs
     from unmask.coordination.actions import parse_kinds
     from unmask.coordination.detector import MAX_AUTO_WINDOW_S
-    from unmask.findings import write_findings
+    from unmask.coordination.run import run
     from unmask.outfiles import out_folder
 
     with _user_errors():
-        out_folder(out_dir)  # a wrong --out is said before minutes of work, not after
-        with Case.open(case) as c, stages(err, quiet=as_json) as on_stage:
-            found = Coordination(
+        out_folder(out_dir)  # a wrong --out is said before opening the case, not after
+        with Case.open(case) as c, _stages(quiet=as_json) as on_stage:
+            done = run(
+                c,
+                out_dir=out_dir,
+                on_stage=on_stage,
                 kinds=parse_kinds(kinds),
-                window=window if window == "auto" else _seconds(window),
+                window=window,
                 null=null,
                 alpha=alpha,
                 min_weight=min_weight,
@@ -470,25 +531,10 @@ def coordination(
                 near_text_threshold=near_text_threshold,
                 min_network_size=min_network_size,
                 seed=seed,
-            ).fit(c, on_stage=on_stage)
-            on_stage("coordination: writing files")
-            paths = write_outputs(found, out_dir)
-            findings = network_findings(found)
-            write_findings(c, findings)
-    summary = {
-        "window_s": found.window_,
-        "window_estimate_s": getattr(found, "window_estimate_", None),
-        "time_resolution_s": getattr(found, "time_resolution_", None),
-        "networks": len(found.networks_),
-        "accounts": found.accounts_.num_rows,
-        "edges": found.edges_.num_rows,
-        "findings": len(findings),
-        "seconds": found.seconds_,
-        "kinds": [dataclasses.asdict(r) for r in found.runs_],
-        "files": {k: str(v) for k, v in paths.items()},
-    }
+            )
+    found, findings, paths = done.found, done.findings, done.paths
     if as_json:
-        _print_json(summary)
+        _print_json(done.summary())
         return
     auto = (
         f" (estimated from the data: {found.window_estimate_:g} s, capped at {MAX_AUTO_WINDOW_S} s, "
@@ -496,11 +542,20 @@ def coordination(
         if window == "auto"
         else ""
     )
-    out.print(f"window {found.window_:g} s{auto}; {'null model on' if null else 'no null model'}")
+    test = (
+        "null model on"
+        if done.tested
+        else f"not tested against chance ({done.summary()['no_baseline'] or 'no null model'})"
+    )
+    windows = ", ".join(f"{w:g}" for w in found.windows_)
+    out.print(f"{'windows' if len(found.windows_) > 1 else 'window'} {windows} s{auto}; {visible(test)}")
     # Objects are set aside only with --max-object-accounts: the column is shown when it says something.
     capped = ["capped_objects"] if any(r.capped_objects for r in found.runs_) else []
-    kind_columns = ["kind", "actions", "coactions", "pairs", "edges", "significant", *capped, "seconds"]
-    out.print(_table("Kinds", [dataclasses.asdict(r) for r in found.runs_], kind_columns))
+    # Without a test, the edges kept are not "significant": the column says what they are.
+    kept = "significant" if done.tested else "kept (untested)"
+    kind_rows = [{**dataclasses.asdict(r), kept: r.significant} for r in found.runs_]
+    kind_columns = ["kind", "actions", "coactions", "pairs", "edges", kept, *capped, "seconds"]
+    out.print(_table("Kinds", kind_rows, kind_columns))
     rows = [
         {
             "id": n["network_id"],
@@ -508,7 +563,7 @@ def coordination(
             "kinds": n["kinds"],
             "density": n["density"],
             "median gap": n["median_gap_s"],
-            "score": n["score"],
+            "score": n["score"] if done.tested else "untested",
             # A space, not ISO's T: a narrow column wraps the time under the date.
             "first": n["first_time"][:16].replace("T", " "),
             "last": n["last_time"][:16].replace("T", " "),
@@ -516,19 +571,12 @@ def coordination(
         for n in found.networks_
     ]
     out.print(_table(f"{plural(len(rows), 'network')}, {plural(found.accounts_.num_rows, 'account')}", rows))
+    kind = "coordinated-network" if done.tested else "co-action-network (untested)"
     out.print(
         f"wrote {visible(out_dir)}/: {visible(', '.join(p.name for p in paths.values()))}; "
-        f"{plural(len(findings), 'finding')} into the case"
+        f"{plural(len(findings), kind + ' finding')} into the case as run {done.run_id}, replacing "
+        f"{plural(done.replaced, 'finding')} of earlier coordination runs"
     )
-
-
-def _seconds(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        from unmask.errors import OptionError
-
-        raise OptionError(f"--window {value!r}: seconds or auto") from None
 
 
 @app.command()
@@ -541,14 +589,14 @@ def demo(
     """Build the fictional demo case and show what it loaded. No real person is in it."""
     from unmask.demo import build_demo
 
-    with _user_errors(), stages(err, quiet=as_json) as on_stage:
+    with _user_errors(), _stages(quiet=as_json) as on_stage:
         _after_interrupt("the demo is incomplete: run unmask demo again")
         on_stage("building the demo case")
         built = build_demo(out_dir)
     found = built.pop("coordination")
     persona = [r.to_dict() for r in built.pop("persona")]
     if as_json:
-        _print_json({**built, "window_s": found.window_, "networks": found.networks_, "persona": persona})
+        _print_json({**built, "windows_s": found.windows_, "networks": found.networks_, "persona": persona})
         return
     info_ = built["info"]
     out.print(f"Built the fictional demo case [bold]{visible(built['case'])}[/]")
@@ -563,7 +611,7 @@ def demo(
         f"{info_['first_post']:%Y-%m-%d} to {info_['last_post']:%Y-%m-%d}"
     )
     out.print(
-        f"Coordination (window {found.window_:g} s): "
+        f"Coordination (windows {', '.join(f'{w:g}' for w in found.windows_)} s, the defaults): "
         f"{plural(len(found.networks_), 'network')} among {plural(info_['accounts'], 'account')}"
     )
     planted = set(built["planted"])
@@ -687,7 +735,7 @@ def persona_writers(
         out_file(out_path)
         if plots is not None:
             out_folder(plots)
-        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+        with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
             on_stage("persona: reading documents")
             docs_table = engine.load_documents(c, docs, byline)
             on_stage("persona: reference writers")
@@ -766,7 +814,7 @@ def persona_link(
 
     with _user_errors():
         out_file(out_path)
-        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+        with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
             on_stage("persona: reading documents")
             docs_table = engine.load_documents(c, docs)
             on_stage("persona: reference writers")
@@ -813,7 +861,7 @@ def persona_attribute(
 
     with _user_errors():
         out_file(out_path)
-        with _case_or_temporary(case) as c, stages(err, quiet=as_json) as on_stage:
+        with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
             on_stage("persona: reading texts")
             known_table = engine.import_documents(c, known, mapping={"byline": "author"})
             # Unknown texts have no byline: each is filed under its own id.
@@ -885,7 +933,7 @@ def attribution_run(case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption =
     """Resolve entities across sources, rebuild the evidence links and write the findings."""
     from unmask.attribution.engine import run as run_attribution
 
-    with _user_errors(), Case.open(case) as c, stages(err, quiet=as_json) as on_stage:
+    with _user_errors(), Case.open(case) as c, _stages(quiet=as_json) as on_stage:
         result = run_attribution(c, on_stage=on_stage)
     if as_json:
         _print_json(result)
@@ -924,7 +972,7 @@ def attribution_review(
         with _user_errors(), Case.open(case) as c:
             decide(c, left, right, accept=accept is not None, by=by)
             _after_interrupt("the decision is recorded; attribution runs again at the next command")
-            with stages(err, quiet=as_json) as on_stage:
+            with _stages(quiet=as_json) as on_stage:
                 ensure(c, on_stage=on_stage)
         out.print(f"{'accepted' if accept else 'rejected'}: {visible(left)} and {visible(right)}")
         return
@@ -1007,7 +1055,7 @@ def report(
     with _user_errors():
         out_file(out_)
         _refresh_attribution(case, quiet=False)
-        with Case.open(case, read_only=True) as c, stages(err) as on_stage:
+        with Case.open(case, read_only=True) as c, _stages() as on_stage:
             on_stage("report: writing")
             written = write_report(c, out_, format)
     out.print(f"wrote {visible(written)} ({written.stat().st_size / 1e6:.1f} MB)")

@@ -24,15 +24,21 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+
 from unmask import disarm
 from unmask.case import Case
 
 
 @dataclass(frozen=True)
 class Kind:
+    """A finding kind. ``tested`` is False for kinds whose findings no statistical test stands behind:
+    their confidence is 0, rankings by confidence leave them out, and listings show them last, marked."""
+
     name: str
     description: str
     disarm: tuple[str, ...]
+    tested: bool = True
 
 
 KINDS: dict[str, Kind] = {
@@ -42,6 +48,12 @@ KINDS: dict[str, Kind] = {
             "coordinated-network",
             "accounts that act together more often than an organic crowd would",
             ("T0049.005", "T0049.003"),
+        ),
+        Kind(
+            "co-action-network",
+            "accounts that acted on the same objects within a window, not tested against chance",
+            ("T0049.005", "T0049.003"),
+            tested=False,
         ),
         Kind(
             "group-persona",
@@ -64,6 +76,7 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
+UNTESTED_KINDS = tuple(k.name for k in KINDS.values() if not k.tested)
 
 
 @dataclass(frozen=True)
@@ -97,12 +110,16 @@ class Finding:
     limitations: str = ""
     disarm: tuple[str, ...] = ()
     finding_id: str = ""
+    run_id: int | None = None  # the engine run that wrote it (runs table), where the engine has runs
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown finding kind {self.kind!r}; known: {', '.join(KINDS)}")
         if not 0.0 <= float(self.confidence) <= 1.0:
             raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+        # A confidence would rank an untested claim among tested ones.
+        if not KINDS[self.kind].tested and self.confidence != 0.0:
+            raise ValueError(f"{self.kind} findings are untested: their confidence is 0")
         ids = self.disarm or KINDS[self.kind].disarm
         current: list[str] = []
         for technique_id in ids:
@@ -120,56 +137,90 @@ class Finding:
         key = json.dumps([self.kind, self.method, self.subjects], sort_keys=True)
         return self.kind + ":" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
+    @property
+    def tested(self) -> bool:
+        return KINDS[self.kind].tested
 
-def write_findings(case: Case, findings: list[Finding]) -> int:
+
+def write_findings(case: Case, findings: list[Finding], *, run_id: int | None = None) -> int:
     """Store ``findings`` (replacing any with the same id) and their evidence, in one transaction."""
     with case.transaction() as con:
-        for f in findings:
-            con.execute("DELETE FROM evidence WHERE finding_id = ?", [f.finding_id])
-            con.execute("DELETE FROM findings WHERE finding_id = ?", [f.finding_id])
-            con.execute(
-                "INSERT INTO findings (finding_id, kind, claim, confidence, calibrated, subjects, method,"
-                " method_version, parameters, limitations, disarm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    f.finding_id,
-                    f.kind,
-                    f.claim,
-                    float(f.confidence),
-                    f.calibrated,
-                    f.subjects,
-                    f.method,
-                    f.method_version,
-                    json.dumps(f.parameters, default=str),
-                    f.limitations,
-                    list(f.disarm),
-                ],
-            )
-            if f.evidence:
-                con.executemany(
-                    'INSERT INTO evidence (finding_id, seq, source_id, record_no, table_name, "values", note)'
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [
-                            f.finding_id,
-                            i,
-                            e.source_id,
-                            e.record_no,
-                            e.table_name,
-                            json.dumps(e.values, default=str, ensure_ascii=False),
-                            e.note,
-                        ]
-                        for i, e in enumerate(f.evidence)
-                    ],
-                )
+        insert_findings(con, findings, run_id=run_id)
     return len(findings)
 
 
+def insert_findings(
+    con: duckdb.DuckDBPyConnection, findings: list[Finding], *, run_id: int | None = None
+) -> None:
+    """:func:`write_findings` inside the caller's transaction (an engine run that replaces its findings and
+    records itself all at once). ``run_id`` names the run that wrote them."""
+    for f in findings:
+        f.run_id = run_id if run_id is not None else f.run_id
+        con.execute("DELETE FROM evidence WHERE finding_id = ?", [f.finding_id])
+        con.execute("DELETE FROM findings WHERE finding_id = ?", [f.finding_id])
+        con.execute(
+            "INSERT INTO findings (finding_id, kind, claim, confidence, calibrated, subjects, method,"
+            " method_version, parameters, limitations, disarm, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                f.finding_id,
+                f.kind,
+                f.claim,
+                float(f.confidence),
+                f.calibrated,
+                f.subjects,
+                f.method,
+                f.method_version,
+                json.dumps(f.parameters, default=str),
+                f.limitations,
+                list(f.disarm),
+                f.run_id,
+            ],
+        )
+        if f.evidence:
+            con.executemany(
+                'INSERT INTO evidence (finding_id, seq, source_id, record_no, table_name, "values", note)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [
+                        f.finding_id,
+                        i,
+                        e.source_id,
+                        e.record_no,
+                        e.table_name,
+                        json.dumps(e.values, default=str, ensure_ascii=False),
+                        e.note,
+                    ]
+                    for i, e in enumerate(f.evidence)
+                ],
+            )
+
+
+def delete_findings(con: duckdb.DuckDBPyConnection, *, method_prefix: str) -> int:
+    """Delete every finding whose method starts with ``method_prefix``, with its evidence (an engine's run
+    replacing all of its earlier findings); return how many."""
+    [(n,)] = con.execute(
+        "SELECT count(*) FROM findings WHERE starts_with(method, ?)", [method_prefix]
+    ).fetchall()
+    con.execute(
+        "DELETE FROM evidence WHERE finding_id IN"
+        " (SELECT finding_id FROM findings WHERE starts_with(method, ?))",
+        [method_prefix],
+    )
+    con.execute("DELETE FROM findings WHERE starts_with(method, ?)", [method_prefix])
+    return n
+
+
 def read_findings(case: Case, *, kind: str | None = None, min_confidence: float = 0.0) -> list[Finding]:
-    """The case's findings with their evidence, most confident first."""
+    """The case's findings with their evidence, most confident first, then the untested ones (which a
+    ``min_confidence`` above 0 leaves out: no test stands behind them)."""
+    # A write-protected case of an older schema is read as it is: its findings name no run.
+    run_id = "" if case.schema_version() >= 5 else ", NULL::INTEGER AS run_id"
     rows = case.query(
-        "SELECT * FROM findings WHERE (? IS NULL OR kind = ?) AND confidence >= ?"
-        " ORDER BY confidence DESC, finding_id",
-        [kind, kind, min_confidence],
+        f"SELECT *{run_id} FROM findings WHERE (? IS NULL OR kind = ?) AND confidence >= ?"
+        " AND (? <= 0 OR kind NOT IN (SELECT unnest(?)))"
+        " ORDER BY kind IN (SELECT unnest(?)), confidence DESC, finding_id",
+        [kind, kind, min_confidence, min_confidence, list(UNTESTED_KINDS), list(UNTESTED_KINDS)],
     )
     evidence: dict[str, list[Evidence]] = {}
     for e in case.query(
@@ -196,6 +247,7 @@ def read_findings(case: Case, *, kind: str | None = None, min_confidence: float 
             limitations=r["limitations"] or "",
             disarm=tuple(r["disarm"] or ()),
             finding_id=r["finding_id"],
+            run_id=r["run_id"],
         )
         for r in rows
     ]
@@ -209,10 +261,12 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "kind": f.kind,
         "claim": f.claim,
         "confidence": f.confidence,
+        "tested": f.tested,
         "calibrated": f.calibrated,
         "subjects": f.subjects,
         "method": {"name": f.method, "version": f.method_version, "parameters": f.parameters},
         "limitations": f.limitations,
         "disarm": [{"id": t, "name": names[t].name if t in names else None} for t in f.disarm],
         "evidence": [e.__dict__ for e in f.evidence],
+        "run_id": f.run_id,
     }

@@ -76,8 +76,9 @@ def remove_source(case: Case, source_id: int, *, by: str) -> dict:
             raise OptionError(f"no source {source_id} in {case.path} (see `unmask sources`)")
         path, abs_path, sha256, fmt, options, imported_at = found[0]
         findings, evidence = _remove_findings(con, source_id)
+        stored_runs = _remove_stored_runs(con, source_id)
         accounts_kept = _keep_accounts_seen_elsewhere(con, source_id)
-        rows = {"evidence": evidence}
+        rows = {"evidence": evidence, "coordination runs' stored edges": stored_runs}
         for table in _tables_with_source_id(con):
             delete = f'DELETE FROM "{table}" WHERE source_id = ?'
             [(rows[table],)] = con.execute(delete, [source_id]).fetchall()
@@ -98,6 +99,24 @@ def remove_source(case: Case, source_id: int, *, by: str) -> dict:
         "accounts_kept": accounts_kept,
         "duplicates_elsewhere": duplicates,
     }
+
+
+def _remove_stored_runs(con: duckdb.DuckDBPyConnection, source_id: int) -> int:
+    """Drop the stored edges, evidence and members of every coordination run with evidence in the source.
+
+    A run's edges are one result: keeping the part that does not touch the source would show a network
+    the run never found. Its findings go too (their evidence rests on the source). Returns the runs.
+    """
+    runs = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT run_id FROM coordination_evidence WHERE source_id_a = ? OR source_id_b = ?",
+            [source_id, source_id],
+        ).fetchall()
+    ]
+    for table in ("coordination_edges", "coordination_evidence", "coordination_members"):
+        con.execute(f"DELETE FROM {table} WHERE run_id IN (SELECT unnest(?))", [runs])
+    return len(runs)
 
 
 def _tables_with_source_id(con: duckdb.DuckDBPyConnection) -> list[str]:

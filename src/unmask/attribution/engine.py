@@ -23,15 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unmask import __version__
 from unmask.attribution.funders import payer_classes, shared_funder_findings, synchronised_launch_findings
 from unmask.attribution.graph import load_records, write_entities, write_links
 from unmask.attribution.infrastructure import shared_infrastructure_findings
 from unmask.attribution.resolve import Resolver, clusters
 from unmask.case import Case
 from unmask.errors import OptionError
-from unmask.findings import write_findings
+from unmask.findings import delete_findings, insert_findings
 
 METHOD_PREFIX = "attribution."
+ENGINE = "attribution"  # its name in the runs table
 STALE_READ_ONLY = (
     "attribution results are stale (records changed since the last run); to refresh them, run "
     "`unmask attribution run` on a writable copy"
@@ -59,14 +61,20 @@ def data_state(case: Case) -> str:
 
 
 def last_state(case: Case) -> str | None:
-    rows = case.con.execute("SELECT data_state FROM attribution_runs ORDER BY run_at DESC LIMIT 1").fetchall()
+    """The digest the last run recorded; None if attribution never ran on the case."""
+    if case.schema_version() < 5:  # a write-protected case of an older unmask, read as it is
+        sql = "SELECT data_state FROM attribution_runs ORDER BY run_at DESC LIMIT 1"
+    else:
+        sql = f"SELECT input_digest FROM runs WHERE engine = '{ENGINE}' ORDER BY run_id DESC LIMIT 1"
+    rows = case.con.execute(sql).fetchall()
     return rows[0][0] if rows else None
 
 
 def run(
     case: Case, resolver: Resolver | None = None, *, on_stage: Callable[[str], None] = lambda stage: None
 ) -> RunResult:
-    """Resolve, link and find; replace the attribution findings of any earlier run.
+    """Resolve, link and find; replace the attribution findings of any earlier run, and record the run in
+    ``runs``, all in one transaction.
 
     ``on_stage`` is told the name of each step as it starts (a progress display: resolving names can take
     a minute on large records).
@@ -105,28 +113,29 @@ def run(
         on_stage(f"attribution: linking {result.entities:,} entities")
         result.links = write_links(con)
         on_stage(f"attribution: findings over {result.links:,} links")
-        ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT finding_id FROM findings WHERE method LIKE ?", [METHOD_PREFIX + "%"]
-            ).fetchall()
-        ]
-        con.execute("DELETE FROM evidence WHERE finding_id IN (SELECT unnest(?))", [ids])
-        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT unnest(?))", [ids])
+        delete_findings(con, method_prefix=METHOD_PREFIX)
         found = [
             *shared_funder_findings(con),
             *synchronised_launch_findings(con),
             *shared_infrastructure_findings(con),
         ]
-    write_findings(case, found)
-    for f in found:
-        result.findings[f.kind] = result.findings.get(f.kind, 0) + 1
-    case.con.execute(
-        "INSERT INTO attribution_runs (data_state, entities, links, findings) VALUES (?, ?, ?, ?)",
-        [data_state(case), result.entities, result.links, len(found)],
-    )
-    result.seconds = time.perf_counter() - started
+        for f in found:
+            result.findings[f.kind] = result.findings.get(f.kind, 0) + 1
+        result.seconds = time.perf_counter() - started
+        run_id = _record_run(case, result, len(found))
+        insert_findings(con, found, run_id=run_id)
     return result
+
+
+def _record_run(case: Case, result: RunResult, findings: int) -> int:
+    """The run's row in ``runs``, with the digest that :func:`is_stale` compares later."""
+    counts = {"entities": result.entities, "links": result.links, "findings": findings}
+    [(run_id,)] = case.con.execute(
+        "INSERT INTO runs (engine, input_digest, unmask_version, counts, seconds, scope)"
+        " VALUES (?, ?, ?, ?, ?, 'case') RETURNING run_id",
+        [ENGINE, data_state(case), __version__, json.dumps(counts), result.seconds],
+    ).fetchall()
+    return int(run_id)
 
 
 def is_stale(case: Case) -> bool:

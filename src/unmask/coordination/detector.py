@@ -12,7 +12,7 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,15 @@ import pyarrow as pa
 from unmask.case import Case
 from unmask.coordination import actions, nearduplicates, null, pairs
 from unmask.coordination.communities import leiden_partition
-from unmask.coordination.window import estimate_window, time_resolution
+from unmask.coordination.window import DEFAULT_WINDOWS, estimate_window, time_resolution
 from unmask.errors import OptionError
 
-VERSION = "1"
+VERSION = "2"
 _POSTS = "_unmask_cposts"
-WORK = "unmask_work"
-MAX_AUTO_WINDOW_S = 600  # the scratch database of a run (Case.scratch)
+WORK = "unmask_work"  # the scratch database of a run (Case.scratch)
+MAX_AUTO_WINDOW_S = 600
+# Without a crowd the null cannot test (see Coordination.no_baseline_): fewer accounts than this in the case.
+MIN_BASELINE_ACCOUNTS = 50
 _EDGES = "unmask_work.edges"  # the scored edges (a view of _ROWS without the null model)
 _ROWS = "unmask_work.edge_rows"  # every kind's edges, with the null model's expected and p_null
 ACCOUNTS = "unmask_work.accounts"  # account (its name) and aid, the dense integer id a run works with
@@ -42,6 +44,7 @@ class KindRun:
     actions: int = 0
     coactions: int = 0
     pairs: int = 0  # account pairs that co-acted at least once: the hypotheses of the FDR correction
+    window_pairs: list[int] = field(default_factory=list)  # of them, those within each window (tested)
     edges: int = 0  # pairs stored: with the null model, those with two occasions or more (tested)
     significant: int = 0
     capped_objects: int = 0
@@ -58,13 +61,17 @@ class Coordination:
         Co-action kinds (see :mod:`unmask.coordination.actions`): share, link, text, near_text, hashtag,
         hashtag_set, reply, mention, or ``column:NAME``.
     window:
-        Seconds within which two actions on one object are a co-action, or ``"auto"`` to estimate it as
-        CooRnet does (:func:`unmask.coordination.window.estimate_window`).
+        Seconds within which two actions on one object are a co-action; several (a sequence, or a string
+        such as ``"10,60,300"``) to test every window and keep each pair's best, Bonferroni-corrected for
+        the number of windows; or ``"auto"`` to estimate one as CooRnet does
+        (:func:`unmask.coordination.window.estimate_window`). Default :data:`DEFAULT_WINDOWS`.
     null:
         Test every edge against the time-stratified configuration null (:mod:`unmask.coordination.null`);
         False keeps every edge of weight ≥ ``min_weight``, as the peer tools do.
     alpha:
-        False discovery rate for significant edges.
+        False discovery rate of each kind's significant edges: each kind is corrected on its own
+        (Benjamini–Hochberg over that kind's pairs, at ``alpha / W`` for each of W windows), so the rate over
+        K kinds together is at most K × ``alpha``.
     min_weight:
         Fewest distinct objects an edge needs to be tested (or, without the null, kept).
     episode_s, stratum_s:
@@ -78,19 +85,28 @@ class Coordination:
 
     Attributes
     ----------
-    window_ : the window used, in seconds (an automatic estimate is capped at MAX_AUTO_WINDOW_S and is
-        never below ``time_resolution_``, the coarsest unit all times are multiples of: 1 s, 60 s or 1 h).
+    windows_ : the windows tested, in seconds, ascending. Several windows, and an automatic estimate
+        (capped at MAX_AUTO_WINDOW_S), are never below ``time_resolution_``, the coarsest unit all times are
+        multiples of (1 s, 60 s or 1 h).
+    window_ : the widest of ``windows_``: co-actions and edges are those within it.
+    tested_ : whether edges were tested against the null model: False with ``null=False``, or when the
+        case has no baseline.
+    no_baseline_ : None, or why the null model could not test, with the statistic's value: fewer than
+        MIN_BASELINE_ACCOUNTS accounts in the case (``baseline_accounts_``). Then, as with ``null=False``,
+        the edges are the pairs that co-acted on two occasions or more, untested.
     runs_ : a :class:`KindRun` per kind.
     networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
-        last_time, top_objects, score, example_posts).
+        last_time, top_objects, score, example_posts); when untested, ranked by their edges' episodes, then
+        weight (network_id follows the rank).
     accounts_ : pyarrow table (account_id, network_id, score).
-    edges_ : pyarrow table of the kept edges (significant, or weight ≥ min_weight without the null).
+    edges_ : pyarrow table of the kept edges (significant, or weight ≥ min_weight when untested, then
+        ranked by episodes, then weight); ``window_s`` is the window at which a tested edge did best.
     """
 
     def __init__(
         self,
         kinds: tuple[str, ...] = actions.DEFAULT_KINDS,
-        window: float | str = "auto",
+        window: float | str | Sequence[float] = DEFAULT_WINDOWS,
         null: bool = True,
         alpha: float = 0.01,
         min_weight: int = 1,
@@ -176,27 +192,20 @@ class Coordination:
             con.execute(f"CREATE OR REPLACE TABLE unmask_work.act_{i} AS {sql}")
             run.actions = con.execute(f"SELECT count(*) FROM unmask_work.act_{i}").fetchall()[0][0]
             run.seconds += time.perf_counter() - t
-        if self.window == "auto":
-            on_stage("coordination: estimating the window")
-            union = " UNION ALL ".join(
-                f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
-            )
-            estimate = estimate_window(con, f"({union})") if self.runs_ else 1
-            self.time_resolution_ = time_resolution(con, f"({union})") if self.runs_ else 1
-            # Objects reused for days (a site's front page, a weekly hashtag) can push the estimate to hours,
-            # where co-action no longer means acting together: the estimate is capped, and says so. It is
-            # never finer than the times themselves (minute-resolution exports).
-            self.window_estimate_ = estimate
-            self.window_ = max(min(estimate, MAX_AUTO_WINDOW_S), self.time_resolution_)
-        else:
-            self.window_ = float(self.window)
-        con.execute(f"CREATE OR REPLACE TABLE {_ROWS} ({pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE)")
+        self.windows_ = self._resolve_windows(con, on_stage)
+        self.window_ = self.windows_[-1]
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_ROWS} ({pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE, "
+            "window_s DOUBLE, p_windows DOUBLE[])"
+        )
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
             on_stage(f"coordination: {run.kind}: pairs among {run.actions:,} actions (kind {i + 1} of {n})")
             self._edges_of_kind(con, i, run)
             run.seconds += time.perf_counter() - t
         t = time.perf_counter()
+        self.no_baseline_ = self._check_baseline(con) if self.null else None
+        self.tested_ = self.null and self.no_baseline_ is None
         on_stage("coordination: significance")
         self._significance(con)
         on_stage("coordination: evidence")
@@ -221,18 +230,47 @@ class Coordination:
         unknown = [k for k in self.kinds if k not in actions.ALL_KINDS and not k.startswith("column:")]
         if unknown or not self.kinds:
             raise OptionError(f"unknown kinds {unknown}; known: {', '.join(actions.ALL_KINDS)}")
-        if self.window != "auto":
-            try:
-                if float(self.window) < 0:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise OptionError(f"--window {self.window!r}: seconds (≥ 0) or auto") from None
+        self._given_windows()
         if not 0 < self.alpha < 1:
             raise OptionError("--alpha must be between 0 and 1")
         if self.min_weight < 1:
             raise OptionError("--min-weight must be at least 1")
         if not 0 < self.near_text_threshold <= 1:
             raise OptionError("--near-text-threshold must be in (0, 1]")
+
+    def _given_windows(self) -> tuple[float, ...] | None:
+        """The windows asked for, ascending and distinct; None for ``"auto"``."""
+        if isinstance(self.window, str) and self.window.strip() == "auto":
+            return None
+        given = self.window.split(",") if isinstance(self.window, str) else self.window
+        try:
+            seconds = [float(w) for w in (given if isinstance(given, Sequence) else [given])]
+            if not seconds or any(not 0 <= w < float("inf") for w in seconds):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise OptionError(
+                f"--window {self.window!r}: seconds (≥ 0), several (10,60,300) or auto"
+            ) from None
+        return tuple(sorted(set(seconds)))
+
+    def _resolve_windows(self, con, on_stage: Callable[[str], None]) -> tuple[float, ...]:
+        """The windows to test: as given (several floored at the times' resolution), or estimated."""
+        given = self._given_windows()
+        if given is not None and len(given) == 1:
+            return given
+        union = " UNION ALL ".join(
+            f"SELECT object, t_ms FROM unmask_work.act_{i}" for i in range(len(self.runs_))
+        )
+        # Some exports keep only the minute (the FiveThirtyEight IRA tweets): a window finer than the times
+        # would hide half of the co-actions, so none is below their resolution.
+        self.time_resolution_ = time_resolution(con, f"({union})")
+        if given is not None:
+            return tuple(sorted({max(w, float(self.time_resolution_)) for w in given}))
+        on_stage("coordination: estimating the window")
+        # Objects reused for days (a site's front page, a weekly hashtag) can push the estimate to hours,
+        # where co-action no longer means acting together: the estimate is capped, and says so.
+        self.window_estimate_ = estimate_window(con, f"({union})")
+        return (float(max(min(self.window_estimate_, MAX_AUTO_WINDOW_S), self.time_resolution_)),)
 
     def _edges_of_kind(self, con, i: int, run: KindRun) -> None:
         act, coact = f"unmask_work.act_{i}", f"unmask_work.coact_{i}"
@@ -269,18 +307,72 @@ class Coordination:
             con, coact, run.kind, self.episode_s, kind_edges, single=False, work=WORK
         )
         con.execute(f"DELETE FROM {kind_edges} WHERE episodes < 2")
+        run.window_pairs = self._window_pairs(con, coact, run.pairs)
         for statement in null.surprise_statements(
-            act, coact, kind_edges, f"{WORK}.surprise", self.episode_s, self.stratum_s, WORK
+            act,
+            coact,
+            kind_edges,
+            f"{WORK}.surprise",
+            self.episode_s,
+            self.stratum_s,
+            WORK,
+            windows=self.windows_,
         ):
             con.execute(statement)
-        con.execute(
-            f"INSERT INTO {_ROWS} SELECT e.*, x.expected, x.p_null FROM {kind_edges} e LEFT JOIN "
-            f"(SELECT account_a, account_b, max({null.chernoff_p_sql()}) AS p_null, "
-            f"max(expected) AS expected FROM {WORK}.surprise GROUP BY ALL) x USING (account_a, account_b)"
-        )
+        con.execute(f"INSERT INTO {_ROWS} {self._tested_edges_sql(kind_edges, f'{WORK}.surprise')}")
         run.edges = con.execute(f"SELECT count(*) FROM {kind_edges}").fetchall()[0][0]
         con.execute(f"DROP TABLE {kind_edges}")
         con.execute(f"DROP TABLE {WORK}.surprise")
+
+    def _window_pairs(self, con, coact: str, pairs_: int) -> list[int]:
+        """How many pairs co-acted within each window: the m of each window's correction."""
+        if len(self.windows_) == 1:
+            return [pairs_]
+        within = ", ".join(f"count(*) FILTER (WHERE gap <= {round(w * 1000)})" for w in self.windows_)
+        return list(
+            con.execute(
+                f"SELECT {within} FROM (SELECT min(abs(t_ms_b - t_ms_a)) AS gap FROM {coact} "
+                "GROUP BY account_a, account_b)"
+            ).fetchall()[0]
+        )
+
+    def _tested_edges_sql(self, edges: str, surprise: str) -> str:
+        """The edges with their p-value: each window's Chernoff p (1 where the pair shared fewer than two
+        occasions within it; the larger of the two sides), the smallest over the windows times their number
+        (Bonferroni: valid whatever the dependence between windows), and the window that gave it."""
+        per_window = ", ".join(
+            f"max(CASE WHEN n{j} >= 2 THEN {null.chernoff_p_sql(f't{j}')} ELSE 1.0 END) AS p{j}"
+            for j in range(len(self.windows_))
+        )
+        ps = [f"p{j}" for j in range(len(self.windows_))]
+        best = f"least({', '.join(ps)})" if len(ps) > 1 else ps[0]
+        which = " ".join(f"WHEN p{j} = {best} THEN {w!r}" for j, w in enumerate(self.windows_))
+        return (
+            f"SELECT e.*, x.expected, least(1.0, {len(ps)} * {best}) AS p_null, "
+            f"CASE {which} END AS window_s, [{', '.join(ps)}] AS p_windows "
+            f"FROM {edges} e LEFT JOIN (SELECT account_a, account_b, max(expected) AS expected, {per_window} "
+            f"FROM {surprise} GROUP BY ALL) x USING (account_a, account_b)"
+        )
+
+    def _check_baseline(self, con) -> str | None:
+        """Why the null model cannot test this case, or None: fewer than :data:`MIN_BASELINE_ACCOUNTS`
+        accounts.
+
+        The null measures chance co-action against the crowd around the accounts. An export of the
+        operation alone (a takedown archive) has none: the accounts fill every occasion between them, p_U is
+        near 1 everywhere, and no pair can be surprising however tightly it co-acts. Such a case is reported
+        as untested, never as clean. (The share of tested occasions with p_U ≥ 1/2 was considered and
+        rejected: one object that the whole crowd uses, a two-hashtag topic, pushes it over 1/2 in large
+        crowds.)
+        """
+        accounts = con.execute(f"SELECT count(*) FROM {ACCOUNTS}").fetchall()[0][0]
+        self.baseline_accounts_ = accounts
+        if accounts >= MIN_BASELINE_ACCOUNTS:
+            return None
+        return (
+            f"no baseline: {accounts} accounts in the case, fewer than {MIN_BASELINE_ACCOUNTS}; without a "
+            "crowd to compare with, chance co-action cannot be estimated"
+        )
 
     def _evidence(self, con) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""
@@ -305,20 +397,20 @@ class Coordination:
             )
 
     def _significance(self, con) -> None:
-        """p-values from the null, q-values over every edge of every kind together.
+        """p-values from the null; q-values kind by kind (see :meth:`_kind_q_values`).
 
         Only tested edges (two occasions or more) leave the database; the others have p = 1 and count in
         the correction through ``m``.
         """
-        if self.null:
-            m = sum(run.pairs for run in self.runs_)
+        if self.tested_:
             keys = con.sql(
-                f"SELECT kind, account_a, account_b, p_null FROM {_ROWS} WHERE episodes >= 2 "
+                f"SELECT kind, account_a, account_b, p_null, p_windows FROM {_ROWS} WHERE episodes >= 2 "
                 f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL "
                 "ORDER BY kind, account_a, account_b"
             ).to_arrow_table()
             p = keys.column("p_null").to_numpy().astype(float)
-            q = null.benjamini_hochberg(p, m=m)
+            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(len(p), -1)
+            q = self._q_values(keys.column("kind").to_numpy(zero_copy_only=False), by_window)
             table = pa.table(
                 {
                     "kind": keys.column("kind"),
@@ -338,7 +430,8 @@ class Coordination:
             )
             con.unregister("_unmask_pq")
         else:
-            # Millions of edges without the null model: a view, not another copy.
+            # Millions of edges without the null model: a view, not another copy. With it but no baseline,
+            # the stored edges are those of two occasions or more.
             con.execute(
                 f"CREATE OR REPLACE VIEW {_EDGES} AS SELECT *, NULL::DOUBLE AS p_value, "
                 f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_ROWS}"
@@ -349,20 +442,41 @@ class Coordination:
         for run in self.runs_:
             run.significant = int(counts.get(run.kind, 0))
 
+    def _q_values(self, kinds: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """q-values of edges whose p-values at each window are the columns of ``p``.
+
+        One family of hypotheses per kind and window: Benjamini–Hochberg over the family's pairs (m: every
+        pair of the kind that co-acted within the window, tested or not) at alpha / W for W windows. An edge's
+        q is the smallest over its windows of W × its family's BH q, so that q ≤ alpha is the test: each
+        kind's false discovery rate is ≤ alpha (see docs/coordination.md for why, and for all kinds).
+        Pooling every kind into one correction let a kind with millions of pointless pairs (a hashtag
+        everyone uses) drown the kind that carries the signal.
+        """
+        q = np.ones(len(p))
+        factor = p.shape[1]
+        for run in self.runs_:
+            mine = np.flatnonzero(kinds == run.kind)
+            for j, m in enumerate(run.window_pairs):
+                tested = mine[p[mine, j] < 1.0]
+                if len(tested):
+                    family = np.minimum(1.0, factor * null.benjamini_hochberg(p[tested, j], m=m))
+                    q[tested] = np.minimum(q[tested], family)
+        return q
+
     def _networks(self, con) -> None:
         kept = con.sql(
             f"SELECT na.account AS account_a, nb.account AS account_b, e.kind, e.weight, e.coactions, "
             f"e.episodes, "
             f"make_timestamptz(e.first_ms * 1000) AS first_time, "
             f"make_timestamptz(e.last_ms * 1000) AS last_time, "
-            f"x.median_gap_s, e.expected, e.p_value, e.q_value, x.evidence "
+            f"x.median_gap_s, e.expected, e.p_value, e.q_value, e.window_s, x.evidence "
             f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
             f"JOIN {ACCOUNTS} na ON na.aid = e.account_a JOIN {ACCOUNTS} nb ON nb.aid = e.account_b "
             f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"
         ).to_arrow_table()
         a = kept.column("account_a").to_numpy(zero_copy_only=False)
         b = kept.column("account_b").to_numpy(zero_copy_only=False)
-        if self.null:
+        if self.tested_:
             q = kept.column("q_value").to_numpy(zero_copy_only=False).astype(float)
             evidence = -np.log10(np.maximum(q, 1e-300))
         else:
@@ -374,8 +488,42 @@ class Coordination:
         net_a = np.array([network_of.get(x, -1) for x in a.tolist()], dtype=np.int64)
         net_b = np.array([network_of.get(x, -1) for x in b.tolist()], dtype=np.int64)
         internal = (net_a == net_b) & (net_a >= 0)
-        self.edges_ = kept.append_column("network_id", pa.array(np.where(internal, net_a, -1)))
-        self.networks_, self.accounts_ = _describe(self.edges_, internal, net_a, network_of, self.null)
+        if not self.tested_:
+            network_of = _rank_untested(kept, internal, net_a, network_of)
+            net_a = np.array([network_of.get(x, -1) for x in a.tolist()], dtype=np.int64)
+        edges = kept.append_column("network_id", pa.array(np.where(internal, net_a, -1)))
+        if not self.tested_:
+            edges = edges.take(pa.array(_untested_order(edges), pa.int64()))
+            internal = edges.column("network_id").to_numpy() >= 0
+            net_a = edges.column("network_id").to_numpy()
+        self.edges_ = edges
+        self.networks_, self.accounts_ = _describe(self.edges_, internal, net_a, network_of, self.tested_)
+
+
+def _untested_order(edges: pa.Table) -> np.ndarray:
+    """Untested edges, most episodes first, then weight, then the accounts (a stable, engine-free order)."""
+    cols = [edges.column(c).to_numpy(zero_copy_only=False) for c in ("account_b", "account_a", "kind")]
+    return np.lexsort((*cols, -edges.column("weight").to_numpy(), -edges.column("episodes").to_numpy()))
+
+
+def _rank_untested(
+    edges: pa.Table, internal: np.ndarray, net_a: np.ndarray, network_of: dict[str, int]
+) -> dict[str, int]:
+    """Networks renumbered by their internal edges' episodes, then weight, then size: without a test, how
+    often the accounts acted together is what ranks them."""
+    episodes = edges.column("episodes").to_numpy()[internal]
+    weight = edges.column("weight").to_numpy()[internal]
+    nets = sorted({n for n in network_of.values() if n >= 0})
+    size = {n: 0 for n in nets}
+    for n in network_of.values():
+        if n >= 0:
+            size[n] += 1
+    totals = {
+        n: (int(episodes[net_a[internal] == n].sum()), int(weight[net_a[internal] == n].sum())) for n in nets
+    }
+    order = sorted(nets, key=lambda n: (-totals[n][0], -totals[n][1], -size[n], n))
+    rank = {n: i for i, n in enumerate(order)}
+    return {acc: (rank[n] if n >= 0 else -1) for acc, n in network_of.items()}
 
 
 def _posts_view(case: Case) -> bool:

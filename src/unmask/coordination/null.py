@@ -30,9 +30,13 @@ same figures on any engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-THETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+# θ above 1 matters where chance is high (p_U near 1/2, a sparse kind the group dominates): there, meeting on
+# every occasion has probability Π p_U, which θ < 1 bounds only by Π p_U (2 − p_U), orders of magnitude above.
+THETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.5, 2.0, 3.0, 5.0, 8.0)
 _P_FLOOR = 1e-12
 
 
@@ -45,15 +49,28 @@ def surprise_statements(
     stratum_s: float,
     work: str = "unmask_work",
     min_occasions: int = 2,
+    windows: Sequence[float] = (),
 ) -> list[str]:
-    """SQL that creates ``out``: per tested edge and side, the shared-occasion surprisal ``t``, the
-    expected shared occasions and ``g_θ`` for each θ in :data:`THETAS` (see module docstring).
+    """SQL that creates ``out``: per tested edge and side, for each window ``w_j`` of ``windows`` the
+    surprisal ``t{j}`` and the number ``n{j}`` of the occasions shared within ``w_j`` (none given: one window,
+    every co-action of ``coactions``), the expected shared occasions, ``g_θ`` for each θ in :data:`THETAS`
+    (see module docstring).
+
+    The g_θ do not depend on the window, only the shared occasions do: several windows cost one more
+    minimum (the pair's tightest gap on each shared occasion) and a sum per window.
 
     Separate statements, each materialising a table, so that every step can spill to disk.
     """
     e = max(round(episode_s * 1000), 1)
     d = max(round(stratum_s * 1000), e)
-    gs = ", ".join(f"sum(ln(1 - o.p + pow(o.p, {1 - th}))) AS g{i}" for i, th in enumerate(THETAS))
+    gs = ", ".join(f"sum({_log_mgf_sql('o.p', th)}) AS g{i}" for i, th in enumerate(THETAS))
+    limits = [round(w * 1000) for w in windows] or [None]
+    within = [f"sh.gap_ms <= {w}" if w is not None else "sh.gap_ms IS NOT NULL" for w in limits]
+    per_window = ", ".join(
+        f"sum(CASE WHEN {c} THEN -ln(o.p) ELSE 0 END) AS t{j}, count(*) FILTER (WHERE {c}) AS n{j}"
+        for j, c in enumerate(within)
+    )
+    window_columns = ", ".join(f"t{j} DOUBLE, n{j} BIGINT" for j in range(len(limits)))
     statements = [
         f"""CREATE OR REPLACE TABLE {work}.occasions AS
             SELECT account, oid, ep, ep * {e} // {d} AS day,
@@ -65,17 +82,17 @@ def surprise_statements(
             SELECT day, sum(k) AS m FROM {work}.per_day GROUP BY day""",
         f"""CREATE OR REPLACE TABLE {work}.tested AS
             SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}""",
-        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a INTEGER, account_b INTEGER, t DOUBLE, "
-        f"expected DOUBLE, {', '.join(f'g{i} DOUBLE' for i in range(len(THETAS)))})",
+        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a INTEGER, account_b INTEGER, "
+        f"{window_columns}, expected DOUBLE, {', '.join(f'g{i} DOUBLE' for i in range(len(THETAS)))})",
     ]
     for me, other in (("a", "b"), ("b", "a")):
         statements += [
             f"""CREATE OR REPLACE TABLE {work}.shared AS
-                SELECT DISTINCT account_a, account_b, oid, t_ms_{me} // {e} AS ep
-                FROM {coactions} SEMI JOIN {work}.tested USING (account_a, account_b)""",
+                SELECT account_a, account_b, oid, t_ms_{me} // {e} AS ep, min(abs(t_ms_b - t_ms_a)) AS gap_ms
+                FROM {coactions} SEMI JOIN {work}.tested USING (account_a, account_b)
+                GROUP BY ALL""",
             f"""INSERT INTO {out}
-                SELECT '{me}', o.account_a, o.account_b,
-                       sum(CASE WHEN sh.oid IS NOT NULL THEN -ln(o.p) ELSE 0 END), sum(o.p), {gs}
+                SELECT '{me}', o.account_a, o.account_b, {per_window}, sum(o.p), {gs}
                 FROM (
                     SELECT t.account_a, t.account_b, s.oid, s.ep,
                            greatest(least(1.0, kv.k * s.others / m.m), {_P_FLOOR}) AS p
@@ -91,6 +108,14 @@ def surprise_statements(
         f"DROP TABLE {work}.{t}" for t in ("occasions", "per_day", "day_totals", "tested", "shared")
     ]
     return statements
+
+
+def _log_mgf_sql(p: str, theta: float) -> str:
+    """ln E[exp(θ X (−ln p))] = ln(1 − p + p^(1−θ)) for X ~ Bernoulli(p), in a form that cannot overflow:
+    for θ > 1, p^(1−θ) is huge for a rare occasion, so its logarithm is taken out first."""
+    if theta <= 1:
+        return f"ln(1 - {p} + pow({p}, {1 - theta}))"
+    return f"({1 - theta} * ln({p}) + ln(1 + (1 - {p}) * pow({p}, {theta - 1})))"
 
 
 def chernoff_p_sql(t: str = "t", g: str = "g") -> str:

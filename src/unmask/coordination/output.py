@@ -5,6 +5,10 @@
 CSV cells that a spreadsheet would run as formulas get a leading ``'``, the XML writers escape markup and
 replace characters XML cannot carry (:func:`~unmask.outfiles.xml_safe`), and nothing is ever evaluated.
 Each file is written under a temporary name and moved into place only when complete.
+
+Findings: a run that tested its edges against the null model writes ``coordinated-network`` findings; one
+that did not (``--no-null``, or a case with no crowd to test against) writes ``co-action-network`` findings,
+whose confidence is 0 and whose words claim nothing about chance.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ EDGE_COLUMNS = (
     "first_time",
     "last_time",
     "median_gap_s",
+    "window_s",
     "network_id",
 )
 LIMITATIONS = (
@@ -144,57 +149,115 @@ def _write_gexf(graph: ig.Graph, path: Path) -> None:
     ET.ElementTree(gexf).write(path, encoding="utf-8", xml_declaration=True)
 
 
+UNTESTED_LIMITATIONS = (
+    "Not tested against chance ({why}): these accounts acted on the same objects within the window, which "
+    "popular objects, shared schedulers, fan communities and news aggregators also make organic accounts do. "
+    "The networks are ranked by how often their accounts co-acted, not by any probability. "
+    "Read the evidence rows before attributing the network to anyone."
+)
+
+
+def tested(found: Coordination) -> bool:
+    """Whether the run tested its edges against the null model (see :attr:`Coordination.tested_`)."""
+    return bool(getattr(found, "tested_", found.null))
+
+
+def untested_reason(found: Coordination) -> str:
+    """Why a run made no test, in words: no baseline (the detector's reason), or --no-null."""
+    return getattr(found, "no_baseline_", None) or "--no-null: the null model was switched off"
+
+
 def network_findings(found: Coordination, *, max_evidence: int = 50) -> list[Finding]:
-    """One coordinated-network finding per network, with its evidence rows."""
+    """One finding per network, with its evidence rows: ``coordinated-network`` when the run tested its
+    edges against chance, ``co-action-network`` (confidence 0, untested) when it did not."""
     findings = []
     edges_by_net: dict[int, list[dict[str, Any]]] = {}
     for row in found.edges_.to_pylist():
         if row["network_id"] >= 0:
             edges_by_net.setdefault(row["network_id"], []).append(row)
+    parameters = {**found.get_params(), "window_s": found.window_, "kinds": list(found.kinds)}
     for net in found.networks_:
         rows = sorted(
             edges_by_net.get(net["network_id"], []),
             key=lambda r: (r["q_value"] if r["q_value"] is not None else 0.0, -r["weight"]),
         )
-        evidence = []
-        for r in rows:
-            for ev in r["evidence"] or []:
-                if len(evidence) >= max_evidence:
-                    break
-                for side in ("a", "b"):
-                    evidence.append(
-                        Evidence(
-                            source_id=ev[f"source_id_{side}"],
-                            record_no=ev[f"record_no_{side}"],
-                            table_name="posts",
-                            values={
-                                "account": r[f"account_{side}"],
-                                "post_id": ev[f"post_id_{side}"],
-                                "kind": r["kind"],
-                                "object": ev["object"],
-                                "gap_s": ev["gap_s"],
-                            },
-                        )
-                    )
-        kinds = ", ".join(net["kinds"])
-        gap = net["median_gap_s"]
-        claim = (
-            f"{net['size']} accounts acted together ({kinds}) more often than chance allows: "
-            f"{net['edges']} pairs co-acted significantly, with a median gap of "
-            f"{gap:.0f} s, from {net['first_time'][:10]} to {net['last_time'][:10]}."
-        )
-        findings.append(
-            Finding(
-                kind="coordinated-network",
-                claim=claim,
-                confidence=float(net["score"]),
-                calibrated=False,
-                subjects=list(net["accounts"]),
-                method="coordination",
-                method_version=found.version_,
-                parameters={**found.get_params(), "window_s": found.window_, "kinds": list(found.kinds)},
-                evidence=evidence,
-                limitations=LIMITATIONS,
+        common = {
+            "subjects": list(net["accounts"]),
+            "method": "coordination",
+            "method_version": found.version_,
+            "calibrated": False,
+            "parameters": parameters,
+            "evidence": _evidence(rows, max_evidence),
+        }
+        if tested(found):
+            findings.append(
+                Finding(
+                    kind="coordinated-network",
+                    claim=_tested_claim(net),
+                    confidence=float(net["score"]),
+                    limitations=LIMITATIONS,
+                    **common,
+                )
             )
-        )
+        else:
+            findings.append(
+                Finding(
+                    kind="co-action-network",
+                    claim=_untested_claim(net, rows, found.window_),
+                    confidence=0.0,
+                    limitations=UNTESTED_LIMITATIONS.format(why=untested_reason(found)),
+                    **common,
+                )
+            )
     return findings
+
+
+def _evidence(rows: list[dict[str, Any]], max_evidence: int) -> list[Evidence]:
+    """Both posts of the edges' co-actions, strongest edges first, at most ``max_evidence`` co-actions."""
+    evidence: list[Evidence] = []
+    for r in rows:
+        for ev in r["evidence"] or []:
+            if len(evidence) >= max_evidence:
+                break
+            for side in ("a", "b"):
+                evidence.append(
+                    Evidence(
+                        source_id=ev[f"source_id_{side}"],
+                        record_no=ev[f"record_no_{side}"],
+                        table_name="posts",
+                        values={
+                            "account": r[f"account_{side}"],
+                            "post_id": ev[f"post_id_{side}"],
+                            "kind": r["kind"],
+                            "object": ev["object"],
+                            "gap_s": ev["gap_s"],
+                        },
+                    )
+                )
+    return evidence
+
+
+def _tested_claim(net: dict[str, Any]) -> str:
+    return (
+        f"{net['size']} accounts acted together ({', '.join(net['kinds'])}) more often than chance allows: "
+        f"{net['edges']} pairs co-acted significantly, with a median gap of "
+        f"{net['median_gap_s']:.0f} s, from {net['first_time'][:10]} to {net['last_time'][:10]}."
+    )
+
+
+def _untested_claim(net: dict[str, Any], rows: list[dict[str, Any]], window_s: float) -> str:
+    """What the accounts did, in counts only: no word of chance or significance, since nothing was tested.
+
+    The objects are those of the stored evidence, which is capped per edge: where an edge has more objects
+    than evidence rows, the count is a lower bound and says so.
+    """
+    objects = {ev["object"] for r in rows for ev in r["evidence"] or []}
+    capped = any(r["weight"] > len(r["evidence"] or []) for r in rows)
+    episodes = net.get("episodes") or max((r["episodes"] or 0 for r in rows), default=0)
+    each = "" if "episodes" in net else " (the most of any pair)"
+    return (
+        f"{net['size']} accounts co-acted ({', '.join(net['kinds'])}) on {'at least ' if capped else ''}"
+        f"{len(objects):,} objects within {window_s:g} s on {episodes:,} episodes{each}, "
+        f"{net['edges']} pairs of accounts, from {net['first_time'][:10]} to {net['last_time'][:10]}; "
+        "not tested against chance."
+    )

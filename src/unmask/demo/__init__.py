@@ -78,7 +78,6 @@ _SITES = ("dailyheron.example", "valleyledger.example", "northgazette.example", 
 CAMPAIGN_SITE = "truthbeacon.example"  # the planted network's site, invented
 CAMPAIGN_HASHTAG = "beaconrising"
 START = datetime(2024, 3, 1, tzinfo=UTC)
-DEMO_WINDOW_S = 60
 DAYS = 14
 
 
@@ -207,8 +206,7 @@ BROKEN_ROWS = (
 def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
     """Generate the demo's files in ``out_dir`` and build ``out_dir/demo.duckdb`` from them, afresh."""
     from unmask.case import Case
-    from unmask.coordination import Coordination, network_findings, write_outputs
-    from unmask.findings import write_findings
+    from unmask.coordination.run import run as run_coordination
     from unmask.info import case_info
     from unmask.ingest import import_files
     from unmask.report import write_report
@@ -224,9 +222,8 @@ def build_demo(out_dir: Path, *, seed: int = 7) -> dict:
         results = import_files(case, "posts-csv", [posts_path])
         # A fixed window: the demo's invented crowd reuses its links and hashtags for days, which would
         # stretch an estimated window to the cap.
-        found = Coordination(window=DEMO_WINDOW_S).fit(case)
-        write_outputs(found, out_dir / "coordination")
-        write_findings(case, network_findings(found))
+        # The engine's defaults, as a user runs it: the demo shows what they find.
+        found = run_coordination(case, out_dir=out_dir / "coordination").found
         persona = _persona(case, out_dir, seed)
         attribution = _attribution(case, out_dir, seed)
         report = write_report(case, out_dir / "report.html")

@@ -1,9 +1,11 @@
 """What a report shows, gathered from the case as plain data: findings, DISARM, graph, timelines, dossiers.
 
-The report computes no analysis: it reads the findings the engines wrote, their evidence, and the rows the
-evidence points at, and aggregates them for display (posts per hour of a network's accounts, a byline's
-documents by weekday and hour, a page's first ad). Everything it embeds is capped (:class:`Limits`), and
-``caps`` says what was left out, so that a report of a platform-scale case stays small.
+The report computes no analysis: it reads the findings the engines wrote, their evidence, the rows the
+evidence points at, and the runs and edges the engines stored, and aggregates them for display (posts per
+hour of a network's accounts, a byline's documents by weekday and hour, a page's first ad). Everything it
+embeds is capped (:class:`Limits`), and ``caps`` says what was left out, so that a report of a
+platform-scale case stays small. Untested findings (``co-action-network``) have their own list, outside
+the ranking.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import igraph as ig
 
 from unmask import __version__, disarm
 from unmask.case import Case
-from unmask.findings import finding_to_dict, read_findings
+from unmask.findings import Finding, finding_to_dict, read_findings
 
 KIND_TITLES = {
     "coordinated-network": "Coordinated networks",
+    "co-action-network": "Untested co-action",
     "group-persona": "Group personas",
     "shared-writer": "Shared writers",
     "shared-funder": "Shared funders",
@@ -57,20 +60,15 @@ def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
         )
     found = found[: limits.findings]
     paths = dict(case.con.execute("SELECT source_id, path FROM sources").fetchall())
-    findings = []
-    for f in found:
-        d = finding_to_dict(f)
-        total = len(d["evidence"])
-        d["evidence"] = [
-            {**e, "source": paths.get(e["source_id"]) if e["source_id"] is not None else None}
-            for e in d["evidence"][: limits.evidence_per_finding]
-        ]
-        d["evidence_total"] = total
-        d["title"] = KIND_TITLES.get(f.kind, f.kind)
-        findings.append(d)
-    truncated = sum(1 for d in findings if d["evidence_total"] > len(d["evidence"]))
+    shown = [_finding(f, paths, limits) for f in found]
+    truncated = sum(1 for d in shown if d["evidence_total"] > len(d["evidence"]))
     if truncated:
         caps.append(f"{truncated} findings show their first {limits.evidence_per_finding} evidence rows only")
+    # Untested findings stand outside the ranking, the network view and the DISARM table: nothing was tested.
+    findings = [d for d in shown if d["tested"]]
+    untested = [d for d in shown if not d["tested"]]
+    for d in untested:
+        d["edges"] = _stored_edges(case, d, limits.evidence_per_finding)
     graph = _graph(case, findings, limits, caps)
     return {
         "meta": {
@@ -78,19 +76,61 @@ def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "unmask_version": __version__,
         },
-        "summary": _summary(case, findings),
+        "summary": _summary(case, findings, untested),
         "findings": findings,
+        "untested": untested,
         "disarm": _disarm(findings),
         "graph": graph,
-        "timelines": _timelines(case, findings, limits, caps),
+        "timelines": _timelines(case, findings + untested, limits, caps),
         "dossiers": _dossiers(case, findings, limits, caps),
-        "methods": _methods(findings),
+        "methods": _methods(shown),
+        "runs": _runs(case),
         "caps": caps,
         "limits": asdict(limits),
     }
 
 
-def _summary(case: Case, findings: list[dict]) -> dict[str, Any]:
+def _finding(f: Finding, paths: dict[int, str], limits: Limits) -> dict[str, Any]:
+    """A finding as the report shows it: evidence capped, each row with its source file's path."""
+    d = finding_to_dict(f)
+    d["evidence_total"] = len(d["evidence"])
+    d["evidence"] = [
+        {**e, "source": paths.get(e["source_id"]) if e["source_id"] is not None else None}
+        for e in d["evidence"][: limits.evidence_per_finding]
+    ]
+    d["title"] = KIND_TITLES.get(f.kind, f.kind)
+    return d
+
+
+def _stored_edges(case: Case, finding: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The edges among an untested network's accounts that its run stored, most episodes first."""
+    if finding["run_id"] is None:
+        return []
+    return case.query(
+        "SELECT account_a, account_b, kind, weight, episodes, median_gap_s, first_time, last_time"
+        " FROM coordination_edges WHERE run_id = ? AND account_a IN (SELECT unnest(?))"
+        " AND account_b IN (SELECT unnest(?))"
+        " ORDER BY episodes DESC, weight DESC, account_a, account_b, kind LIMIT ?",
+        [finding["run_id"], finding["subjects"], finding["subjects"], limit],
+    )
+
+
+def _runs(case: Case) -> list[dict[str, Any]]:
+    """The last run of each engine: when, with what, what it produced."""
+    if case.schema_version() < 5:
+        return []
+    rows = case.query(
+        "SELECT run_id, engine, started_at, window_s, seed, parameters, counts, unmask_version FROM runs"
+        " QUALIFY row_number() OVER (PARTITION BY engine ORDER BY run_id DESC) = 1 ORDER BY engine"
+    )
+    for r in rows:
+        r["started_at"] = r["started_at"].isoformat(timespec="seconds")
+        counts = json.loads(r.pop("counts") or "{}")
+        r["counts"] = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int | float | bool))
+    return rows
+
+
+def _summary(case: Case, findings: list[dict], untested: list[dict]) -> dict[str, Any]:
     counts = case.query(
         "SELECT (SELECT count(*) FROM posts) AS posts, (SELECT count(*) FROM accounts) AS accounts,"
         " (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM sources) AS sources,"
@@ -100,7 +140,12 @@ def _summary(case: Case, findings: list[dict]) -> dict[str, Any]:
     by_kind: dict[str, int] = defaultdict(int)
     for f in findings:
         by_kind[f["kind"]] += 1
-    return {**counts, "findings": len(findings), "findings_by_kind": dict(sorted(by_kind.items()))}
+    return {
+        **counts,
+        "findings": len(findings),
+        "untested": len(untested),
+        "findings_by_kind": dict(sorted(by_kind.items())),
+    }
 
 
 def _disarm(findings: list[dict]) -> list[dict]:
@@ -220,7 +265,7 @@ def _timelines(case: Case, findings: list[dict], limits: Limits, caps: list[str]
         if len(out) >= limits.timelines:
             caps.append(f"timelines are drawn for the first {limits.timelines} findings only")
             break
-        if f["kind"] == "coordinated-network":
+        if f["kind"] in ("coordinated-network", "co-action-network"):
             [(first, last)] = case.con.execute(
                 "SELECT min(created_at), max(created_at) FROM posts WHERE account_id IN (SELECT unnest(?))",
                 [f["subjects"]],

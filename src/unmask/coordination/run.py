@@ -1,0 +1,198 @@
+"""One coordination run over a case: the entry point the CLI and the demo both call.
+
+:func:`run` fits :class:`~unmask.coordination.detector.Coordination`, writes the output files when asked,
+and then, in one transaction, records the run in ``runs``, replaces every earlier coordination finding with
+this run's, and stores the run's edges, their evidence co-actions and the networks' members
+(``coordination_edges``, ``coordination_evidence``, ``coordination_members``), replacing an earlier run's.
+A run that finds nothing therefore leaves no coordination finding behind, and the case never holds findings
+of two runs that disagree.
+
+Example::
+
+    >>> from unmask.case import Case
+    >>> with Case.open("demo.duckdb") as case:                     # doctest: +SKIP
+    ...     done = run(case, window=60, out_dir=Path("out"))
+    ...     done.run_id, len(done.findings)
+    (3, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from unmask import __version__
+from unmask.case import Case
+from unmask.coordination.detector import Coordination
+from unmask.coordination.output import network_findings, tested, untested_reason, write_outputs
+from unmask.findings import Finding, delete_findings, insert_findings
+from unmask.outfiles import out_folder
+
+ENGINE = "coordination"
+_EDGE_FIELDS = (
+    "account_a",
+    "account_b",
+    "kind",
+    "weight",
+    "coactions",
+    "episodes",
+    "expected",
+    "p_value",
+    "q_value",
+    "first_time",
+    "last_time",
+    "median_gap_s",
+    "network_id",
+)
+
+
+@dataclass
+class CoordinationRun:
+    """What a run did: its id in ``runs``, the fitted detector, the findings it wrote, the files."""
+
+    run_id: int
+    found: Coordination
+    findings: list[Finding]
+    paths: dict[str, Path] = field(default_factory=dict)
+    replaced: int = 0  # coordination findings of earlier runs that this one replaced
+
+    @property
+    def tested(self) -> bool:
+        return tested(self.found)
+
+    def summary(self) -> dict[str, Any]:
+        """The run as JSON-ready data (``unmask coordination --json``)."""
+        found = self.found
+        return {
+            "run_id": self.run_id,
+            "tested": self.tested,
+            "no_baseline": getattr(found, "no_baseline_", None),
+            "window_s": found.window_,
+            "window_estimate_s": getattr(found, "window_estimate_", None),
+            "time_resolution_s": getattr(found, "time_resolution_", None),
+            "networks": len(found.networks_),
+            "accounts": found.accounts_.num_rows,
+            "edges": found.edges_.num_rows,
+            "findings": len(self.findings),
+            "findings_replaced": self.replaced,
+            "seconds": found.seconds_,
+            "kinds": [dataclasses.asdict(r) for r in found.runs_],
+            "files": {k: str(v) for k, v in self.paths.items()},
+        }
+
+
+def run(
+    case: Case,
+    *,
+    out_dir: Path | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    **params: Any,
+) -> CoordinationRun:
+    """Run coordination on the case with ``params`` (those of :class:`Coordination`), write the files into
+    ``out_dir`` if given, and store the run, its findings and its edges (see the module docstring).
+
+    A wrong ``out_dir`` is refused before the work starts. ``on_stage`` is told each step's name as it
+    starts; the last one named is the step that was running if DuckDB runs out of memory.
+    """
+    detector = Coordination(**params)
+    if out_dir is not None:
+        out_folder(out_dir)
+    found = detector.fit(case, on_stage=on_stage)
+    paths: dict[str, Path] = {}
+    if out_dir is not None:
+        on_stage("coordination: writing files")
+        paths = write_outputs(found, out_dir)
+    findings = network_findings(found)
+    on_stage("coordination: storing the run")
+    with case.transaction() as con:
+        run_id = _record_run(con, found, len(findings))
+        replaced = delete_findings(con, method_prefix=ENGINE)
+        insert_findings(con, findings, run_id=run_id)
+        _store_edges(con, found, run_id)
+    return CoordinationRun(run_id, found, findings, paths, replaced)
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: int) -> int:
+    counts = {
+        "networks": len(found.networks_),
+        "accounts": found.accounts_.num_rows,
+        "edges": found.edges_.num_rows,
+        "findings": findings,
+        "tested": tested(found),
+        "untested_because": None if tested(found) else untested_reason(found),
+        "kinds": {
+            r.kind: {"actions": r.actions, "edges": r.edges, "kept": r.significant} for r in found.runs_
+        },
+    }
+    [(run_id,)] = con.execute(
+        "INSERT INTO runs (engine, parameters, input_digest, unmask_version, seed, window_s, counts, seconds,"
+        " scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'case') RETURNING run_id",
+        [
+            ENGINE,
+            json.dumps(found.get_params(), default=str),
+            sources_digest(con),
+            __version__,
+            found.seed,
+            float(found.window_),
+            json.dumps(counts, default=str),
+            found.seconds_.get("total"),
+        ],
+    ).fetchall()
+    return int(run_id)
+
+
+def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of the sources a run read: their ids and the sha256 of their files."""
+    sources = con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
+    return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
+
+
+def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: int) -> None:
+    """Replace the stored edges, evidence and members with this run's (set-based: a run without the null
+    model can keep millions of edges)."""
+    for table in ("coordination_edges", "coordination_evidence", "coordination_members"):
+        con.execute(f"DELETE FROM {table}")
+    edges = found.edges_.select([*_EDGE_FIELDS, "evidence"])
+    members = found.accounts_
+    con.register("_unmask_run_edges", edges)
+    con.register("_unmask_run_members", members)
+    try:
+        con.execute(
+            f"INSERT INTO coordination_edges SELECT {run_id}, account_a, account_b, kind, weight, coactions,"
+            f" episodes, expected, p_value, q_value, {tested(found)}, first_time, last_time, median_gap_s,"
+            " network_id FROM _unmask_run_edges"
+        )
+        con.execute(
+            f"INSERT INTO coordination_evidence SELECT {run_id}, account_a, account_b, kind, seq, ev.object,"
+            " ev.gap_s, ev.post_id_a, ev.source_id_a, ev.record_no_a, ev.post_id_b, ev.source_id_b,"
+            " ev.record_no_b FROM (SELECT account_a, account_b, kind, unnest(evidence) AS ev,"
+            " generate_subscripts(evidence, 1) AS seq FROM _unmask_run_edges)"
+        )
+        # An untested run's scores are not probabilities: stored as NULL, not as 1.
+        score = "score" if tested(found) else "NULL"
+        con.execute(
+            f"INSERT INTO coordination_members SELECT {run_id}, network_id, account_id, {score}"
+            " FROM _unmask_run_members"
+        )
+    finally:
+        con.unregister("_unmask_run_edges")
+        con.unregister("_unmask_run_members")
+
+
+def stored_edges(case: Case, *, network_id: int | None = None) -> pa.Table:
+    """The latest coordination run's stored edges (of one network, if given), strongest first, without
+    recomputing anything: the report and other readers use these."""
+    return case.con.execute(
+        "SELECT * FROM coordination_edges WHERE run_id = (SELECT max(run_id) FROM coordination_edges)"
+        " AND (? IS NULL OR network_id = ?) ORDER BY q_value NULLS LAST, episodes DESC, weight DESC,"
+        " account_a, account_b, kind",
+        [network_id, network_id],
+    ).to_arrow_table()
