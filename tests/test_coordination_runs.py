@@ -145,6 +145,15 @@ def test_the_case_holds_the_run_its_edges_and_their_evidence(tmp_path: Path) -> 
         assert all(r["account_a"] == r["by_a"] and r["account_b"] == r["by_b"] for r in checked)
     report = tmp_path / "r.html"
     assert runner.invoke(app, ["report", "--case", str(case), "--out", str(report)]).exit_code == 0
+    markdown = tmp_path / "r.md"
+    assert (
+        runner.invoke(
+            app, ["report", "--case", str(case), "--out", str(markdown), "--format", "md"]
+        ).exit_code
+        == 0
+    )
+    text = markdown.read_text(encoding="utf-8")
+    assert "## Untested co-action" in text and "not tested against chance" in text
     html = report.read_text(encoding="utf-8")
     assert 'id="untested"' in html and "Untested co-action" in html and "co-action-edges" in html
 

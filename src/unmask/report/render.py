@@ -148,6 +148,23 @@ def render_markdown(data: dict[str, Any]) -> str:
             )
         if f["evidence_total"] > len(f["evidence"]):
             lines.append(f"\n{f['evidence_total'] - len(f['evidence'])} more evidence rows are in the case.")
+    if data["untested"]:
+        lines += [
+            "",
+            "## Untested co-action",
+            "",
+            "Accounts that acted together, not tested against chance (no null model, or no crowd to test "
+            "against): leads to read, not findings of coordination.",
+        ]
+    for f in data["untested"]:
+        lines += ["", f"### {md_text(f['title'])}: {md_text(f['finding_id'])}", "", md_text(f["claim"]), ""]
+        lines += [f"Limitations: {md_text(f['limitations'])}", ""]
+        lines += ["| account | account | kind | objects | episodes |", "|---|---|---|---|---|"]
+        for e in f["edges"]:
+            lines.append(
+                f"| {md_text(e['account_a'])} | {md_text(e['account_b'])} | {md_text(e['kind'])} | "
+                f"{e['weight']} | {e['episodes']} |"
+            )
     lines += [
         "",
         "## DISARM techniques observed",
