@@ -417,9 +417,11 @@ def test_cli_coordination(tmp_path: Path) -> None:
     assert summary["window_s"] == 60 and summary["edges"] == 4
     assert {k["kind"]: k["edges"] for k in summary["kinds"]} == {"share": 1, "text": 3}
     assert (tmp_path / "out" / "accounts.csv").is_file() and (tmp_path / "out" / "network.gexf").is_file()
-    auto = runner.invoke(app, [*args, "--near-text-threshold", "0.9"])
+    auto = runner.invoke(app, [*args, "--window", "auto", "--near-text-threshold", "0.9"])
     assert auto.exit_code == 0, auto.output
     assert "estimated from the data" in auto.output and "resolution of 1 s" in auto.output
+    default = runner.invoke(app, args)
+    assert default.exit_code == 0 and default.output.startswith("windows 10, 60, 300 s;"), default.output
     bad = runner.invoke(app, [*args, "--near-text-threshold", "2"])
     assert bad.exit_code == 2 and "near-text-threshold" in bad.output
 
