@@ -9,23 +9,35 @@ Posts are first grouped by their exact word set (a "doc"), so a text copied a th
 once. Word sets come from the text normalised as for the ``text`` kind (lower case, mentions removed),
 split into runs of letters, digits and ``_``.
 
+Work and memory grow with the number of distinct word sets, never with the square of a band bucket or a
+cluster: a small bucket's word sets are all paired, a larger one's are linked to its first word set and to
+their neighbour in it (2 per word set), and the exact check keeps only similar pairs. Clusters are the
+connected components of the similar pairs found so. Posts co-act on a cluster as they do on a text (one
+bucketed join by window), and only if their own word sets are equal or similar, checked exactly for the
+pairs that do meet within the window.
+
 The permutations come from a seeded numpy generator: the same seed gives the same candidates anywhere.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from unmask.coordination.actions import NORMALISED_TEXT
-from unmask.coordination.pairs import side_columns
+from unmask.coordination.pairs import SIDE, coaction_sql
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _BATCH = 1 << 20  # candidate pairs per batch: bounds memory whatever the number of candidates
 ESTIMATE_MARGIN = 0.2
-# A band bucket holding more word sets than this is not paired (its sets still meet in their other bands).
-MAX_BUCKET = 5000
+# A band bucket with up to this many word sets is paired all against all; a larger one is linked as a star
+# (every set to the bucket's first) and a chain (every set to the next), 2 candidates per set: a bucket of
+# 20,000 one-token-apart texts yields 40,000 candidates, not the 200 million of all its pairs. At 8, a
+# small bucket (ordinary text) keeps all its pairs, and candidates stay under 3.5 per word set and band.
+MAX_BUCKET = 8
 # A link's scheme, ``www.`` and the t.co shortener's host are not words: they are in most links, and made
 # unrelated short posts look alike (on the IRA tweets, 324M candidate pairs in buckets of up to 12,608
 # posts, instead of 6.9M and 758). The rest of a link (host and path words) stays, as the
@@ -119,6 +131,16 @@ def plausible_pairs(
     return keep
 
 
+class BucketCounts(NamedTuple):
+    """How :func:`similar_docs` bounded its candidates: band buckets larger than ``max_bucket`` (linked as a
+    star and a chain instead of all pairs), the word sets in them (counted once per band), and the distinct
+    candidate pairs generated (at most ``bands × docs × max(2, (max_bucket − 1) / 2)``)."""
+
+    buckets: int
+    docs: int
+    candidates: int
+
+
 def similar_docs(
     con: duckdb.DuckDBPyConnection,
     posts: str,
@@ -128,11 +150,82 @@ def similar_docs(
     num_perm: int = 64,
     seed: int = 0,
     max_bucket: int = MAX_BUCKET,
-) -> tuple[int, int, tuple[int, int]]:
-    """Create ``unmask_work.docs`` (doc_id, tokens), ``unmask_work.post_docs`` (post → doc) and
-    ``unmask_work.similar`` (doc_a < doc_b, jaccard ≥ threshold). Returns (docs, similar pairs, (band
-    buckets set aside for holding more than ``max_bucket`` word sets, word sets in them))."""
+) -> tuple[int, int, BucketCounts]:
+    """Create ``unmask_work.docs`` (doc_id, tokens), ``unmask_work.post_docs`` (post → doc),
+    ``unmask_work.similar`` (doc_a < doc_b, jaccard ≥ threshold: the similar pairs among the candidates, a
+    sparse graph whose components are the clusters), ``unmask_work.doc_clusters`` and what
+    :func:`near_text_coaction_sql` reads. Returns (docs, similar pairs, :class:`BucketCounts`)."""
     bands, rows = lsh_bands(threshold, num_perm)
+    _create_docs(con, posts, min_tokens)
+    n_docs = con.execute("SELECT count(*) FROM unmask_work.docs").fetchall()[0][0]
+    con.execute("CREATE OR REPLACE TABLE unmask_work.similar (doc_a BIGINT, doc_b BIGINT, jaccard DOUBLE)")
+    # The co-action step checks pairs against the same threshold, after the window is known.
+    con.execute(f"CREATE OR REPLACE TABLE unmask_work.near_text_threshold AS SELECT {float(threshold)} AS t")
+    con.execute(
+        "CREATE OR REPLACE TABLE unmask_work.doc_tokens AS "
+        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE unmask_work.doc_sizes AS "
+        "SELECT doc_id, len(tokens) AS n FROM unmask_work.docs"
+    )
+    if n_docs < 2:
+        _clusters(con, n_docs)
+        return n_docs, 0, BucketCounts(0, 0, 0)
+    flat = con.execute("SELECT doc_id, h FROM unmask_work.doc_tokens ORDER BY doc_id").fetchnumpy()
+    signatures = minhash_signatures(
+        flat["doc_id"].astype(np.int64), flat["h"].astype(np.uint64), num_perm, seed
+    )
+    del flat
+    keys = band_keys(signatures, bands, rows)
+    sizes = con.execute("SELECT n FROM unmask_work.doc_sizes ORDER BY doc_id").fetchnumpy()["n"]
+    table = pa.table(
+        {
+            "band": pa.array(np.repeat(np.arange(bands, dtype=np.int32)[None, :], n_docs, axis=0).ravel()),
+            "key": pa.array(keys.ravel()),
+            "doc_id": pa.array(np.repeat(np.arange(n_docs, dtype=np.int64), bands)),
+        }
+    )
+    del keys
+    con.register("_unmask_bands", table)
+    try:
+        large = con.execute(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM _unmask_bands "
+            f"GROUP BY band, key HAVING count(*) > {int(max_bucket)})"
+        ).fetchall()[0]
+        reader = con.sql(bucket_pairs_sql("_unmask_bands", max_bucket)).to_arrow_reader(_BATCH)
+        plausible, generated = [], 0
+        for batch in reader:
+            a = batch.column("doc_a").to_numpy()
+            b = batch.column("doc_b").to_numpy()
+            generated += len(a)
+            keep = plausible_pairs(signatures, sizes, a, b, threshold)
+            plausible.append(pa.table({"doc_a": a[keep], "doc_b": b[keep]}))
+        reader.close()
+    finally:
+        con.unregister("_unmask_bands")
+    del signatures
+    candidates = (
+        pa.concat_tables(plausible)
+        if plausible
+        else pa.table({"doc_a": pa.array([], pa.int64()), "doc_b": pa.array([], pa.int64())})
+    )
+    con.register("_unmask_candidates", candidates)
+    try:
+        con.execute(
+            "INSERT INTO unmask_work.similar "
+            + similar_pairs_sql("_unmask_candidates", "doc_a", "doc_b", float(threshold))
+        )
+    finally:
+        con.unregister("_unmask_candidates")
+    pairs = con.execute("SELECT count(*) FROM unmask_work.similar").fetchall()[0][0]
+    _clusters(con, n_docs)
+    return n_docs, pairs, BucketCounts(int(large[0]), int(large[1]), generated)
+
+
+def _create_docs(con: duckdb.DuckDBPyConnection, posts: str, min_tokens: int) -> None:
+    """``unmask_work.docs`` (doc_id, doc_key, tokens): the distinct word sets of at least ``min_tokens``
+    words; ``unmask_work.post_docs``: each own post with a text, and its doc."""
     con.execute(
         f"""
         CREATE OR REPLACE TABLE unmask_work.post_tokens AS
@@ -163,87 +256,52 @@ def similar_docs(
         """
     )
     con.execute("DROP TABLE unmask_work.post_tokens")
-    n_docs = con.execute("SELECT count(*) FROM unmask_work.docs").fetchall()[0][0]
-    con.execute("CREATE OR REPLACE TABLE unmask_work.similar (doc_a BIGINT, doc_b BIGINT, jaccard DOUBLE)")
-    if n_docs < 2:
-        _clusters(con, n_docs)
-        return n_docs, 0, (0, 0)
-    con.execute(
-        "CREATE OR REPLACE TABLE unmask_work.doc_tokens AS "
-        "SELECT doc_id, hash(t) AS h FROM (SELECT doc_id, unnest(tokens) AS t FROM unmask_work.docs)"
+
+
+def bucket_pairs_sql(bands: str, max_bucket: int) -> str:
+    """Distinct candidate pairs (doc_a < doc_b) from ``bands`` (band, key, doc_id).
+
+    A bucket of up to ``max_bucket`` docs gives all its pairs; a larger one links each doc to the bucket's
+    first (a star: near-identical texts, the usual content of a large bucket, are then all checked against
+    one) and to the next (a chain: a first doc that is not similar to the others does not cut the rest
+    apart). Each doc thus yields at most ``max(2, (max_bucket − 1) / 2)`` candidates per band.
+    """
+    numbered = (
+        f"(SELECT band, key, doc_id, row_number() OVER (PARTITION BY band, key ORDER BY doc_id) AS nth, "
+        f"count(*) OVER (PARTITION BY band, key) AS size FROM {bands})"
     )
-    con.execute(
-        "CREATE OR REPLACE TABLE unmask_work.doc_sizes AS "
-        "SELECT doc_id, len(tokens) AS n FROM unmask_work.docs"
+    small = f"(SELECT * FROM {numbered} WHERE size BETWEEN 2 AND {int(max_bucket)})"
+    large = f"(SELECT * FROM {numbered} WHERE size > {int(max_bucket)})"
+    same = "x.band = y.band AND x.key = y.key"
+    return (
+        "SELECT DISTINCT least(doc_x, doc_y) AS doc_a, greatest(doc_x, doc_y) AS doc_b FROM ("
+        f"SELECT x.doc_id AS doc_x, y.doc_id AS doc_y FROM {small} x JOIN {small} y ON {same} "
+        "WHERE x.nth < y.nth "
+        f"UNION ALL SELECT x.doc_id, y.doc_id FROM {large} x JOIN {large} y ON {same} "
+        "WHERE x.nth = 1 AND y.nth > 1 "
+        f"UNION ALL SELECT x.doc_id, y.doc_id FROM {large} x JOIN {large} y ON {same} AND y.nth = x.nth + 1)"
     )
-    flat = con.execute("SELECT doc_id, h FROM unmask_work.doc_tokens ORDER BY doc_id").fetchnumpy()
-    signatures = minhash_signatures(
-        flat["doc_id"].astype(np.int64), flat["h"].astype(np.uint64), num_perm, seed
-    )
-    del flat
-    keys = band_keys(signatures, bands, rows)
-    sizes = con.execute("SELECT n FROM unmask_work.doc_sizes ORDER BY doc_id").fetchnumpy()["n"]
-    table = pa.table(
-        {
-            "band": pa.array(np.repeat(np.arange(bands, dtype=np.int32)[None, :], n_docs, axis=0).ravel()),
-            "key": pa.array(keys.ravel()),
-            "doc_id": pa.array(np.repeat(np.arange(n_docs, dtype=np.int64), bands)),
-        }
-    )
-    del keys
-    con.register("_unmask_bands", table)
-    try:
-        # A bucket of thousands of word sets would alone yield millions of candidates: bounded, and counted.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _unmask_oversized AS SELECT band, key, count(*) AS n "
-            f"FROM _unmask_bands GROUP BY band, key HAVING count(*) > {int(max_bucket)}"
+
+
+def similar_pairs_sql(pairs: str, a: str, b: str, threshold: float | str) -> str:
+    """The pairs of docs (``a``, ``b``) of ``pairs`` whose word sets have Jaccard ≥ ``threshold`` (a number
+    or an SQL expression), as (doc_a, doc_b, jaccard); ``pairs`` must hold each pair once.
+
+    Shared words come from a join on the words themselves: far faster than intersecting lists per pair.
+    """
+    return f"""
+        WITH shared AS (
+            SELECT c.{a} AS doc_a, c.{b} AS doc_b, count(*) AS shared
+            FROM {pairs} c
+            JOIN unmask_work.doc_tokens ta ON ta.doc_id = c.{a}
+            JOIN unmask_work.doc_tokens tb ON tb.doc_id = c.{b} AND tb.h = ta.h
+            GROUP BY c.{a}, c.{b}
         )
-        oversized = con.execute("SELECT count(*), coalesce(sum(n), 0) FROM _unmask_oversized").fetchall()[0]
-        reader = con.sql(
-            "WITH b AS (SELECT * FROM _unmask_bands ANTI JOIN _unmask_oversized USING (band, key)) "
-            "SELECT DISTINCT x.doc_id AS doc_a, y.doc_id AS doc_b "
-            "FROM b x JOIN b y ON x.band = y.band AND x.key = y.key WHERE x.doc_id < y.doc_id"
-        ).to_arrow_reader(_BATCH)
-        plausible = []
-        for batch in reader:
-            a = batch.column("doc_a").to_numpy()
-            b = batch.column("doc_b").to_numpy()
-            keep = plausible_pairs(signatures, sizes, a, b, threshold)
-            plausible.append(pa.table({"doc_a": a[keep], "doc_b": b[keep]}))
-        reader.close()
-    finally:
-        con.unregister("_unmask_bands")
-        con.execute("DROP TABLE IF EXISTS _unmask_oversized")
-    del signatures
-    candidates = (
-        pa.concat_tables(plausible)
-        if plausible
-        else pa.table({"doc_a": pa.array([], pa.int64()), "doc_b": pa.array([], pa.int64())})
-    )
-    con.register("_unmask_candidates", candidates)
-    try:
-        con.execute(
-            f"""
-            INSERT INTO unmask_work.similar
-            -- Shared words by a join on the words themselves: far faster than intersecting lists per pair.
-            WITH shared AS (
-                SELECT c.doc_a, c.doc_b, count(*) AS shared
-                FROM _unmask_candidates c
-                JOIN unmask_work.doc_tokens ta ON ta.doc_id = c.doc_a
-                JOIN unmask_work.doc_tokens tb ON tb.doc_id = c.doc_b AND tb.h = ta.h
-                GROUP BY c.doc_a, c.doc_b
-            )
-            SELECT s.doc_a, s.doc_b, s.shared / (a.n + b.n - s.shared) AS jaccard
-            FROM shared s JOIN unmask_work.doc_sizes a ON a.doc_id = s.doc_a
-                          JOIN unmask_work.doc_sizes b ON b.doc_id = s.doc_b
-            WHERE s.shared / (a.n + b.n - s.shared) >= {float(threshold)}
-            """
-        )
-    finally:
-        con.unregister("_unmask_candidates")
-    pairs = con.execute("SELECT count(*) FROM unmask_work.similar").fetchall()[0][0]
-    _clusters(con, n_docs)
-    return n_docs, pairs, (int(oversized[0]), int(oversized[1]))
+        SELECT s.doc_a, s.doc_b, s.shared / (x.n + y.n - s.shared) AS jaccard
+        FROM shared s JOIN unmask_work.doc_sizes x ON x.doc_id = s.doc_a
+                      JOIN unmask_work.doc_sizes y ON y.doc_id = s.doc_b
+        WHERE s.shared / (x.n + y.n - s.shared) >= {threshold}
+    """
 
 
 def _clusters(con: duckdb.DuckDBPyConnection, n_docs: int) -> None:
@@ -282,22 +340,30 @@ def near_text_actions_sql() -> str:
 def near_text_coaction_sql(window_s: float) -> str:
     """Co-actions of posts with similar (or the same) word sets, different accounts, within the window.
 
-    The object of a co-action is the docs' cluster; buckets as in pairs.coaction_sql.
+    Posts meet on their cluster as on any object (:func:`unmask.coordination.pairs.coaction_sql`: cost
+    bounded by the pairs that fall within the window, as for ``text``); a meeting of two different word
+    sets counts only if they are similar, checked exactly once per pair of word sets that meet. A cluster
+    chains similar texts, so two of its texts may differ more than the threshold allows.
     """
-    w = round(window_s * 1000)
-    posts = f"(SELECT *, t_ms // {max(w, 1)} AS bucket FROM unmask_work.post_docs)"
-    links = (
-        "(SELECT doc_id AS doc_x, doc_id AS doc_y FROM unmask_work.docs "
-        "UNION ALL SELECT doc_a, doc_b FROM unmask_work.similar "
-        "UNION ALL SELECT doc_b, doc_a FROM unmask_work.similar)"
+    on_cluster = (
+        "(SELECT p.account, c.cluster::UBIGINT AS oid, p.t_ms, p.source_id, p.record_no "
+        "FROM unmask_work.post_docs p JOIN unmask_work.doc_clusters c USING (doc_id))"
     )
-    parts = []
-    for offset in (-1, 0, 1):
-        parts.append(
-            f"SELECT c.cluster::UBIGINT AS oid, {side_columns('x', 'y')} "
-            f"FROM {posts} x JOIN {links} l ON l.doc_x = x.doc_id "
-            f"JOIN {posts} y ON y.doc_id = l.doc_y AND y.bucket = x.bucket + ({offset}) "
-            f"JOIN unmask_work.doc_clusters c ON c.doc_id = x.doc_id "
-            f"WHERE x.account < y.account AND abs(x.t_ms - y.t_ms) <= {w}"
-        )
-    return " UNION ALL ".join(parts)
+    # Each side's word set, found again from its post: pairs.coaction_sql carries the post, not the doc.
+    met = (
+        f"SELECT m.*, pa.doc_id AS doc_a, pb.doc_id AS doc_b FROM ({coaction_sql(on_cluster, window_s)}) m "
+        "JOIN unmask_work.post_docs pa ON pa.source_id = m.source_id_a AND pa.record_no = m.record_no_a "
+        "JOIN unmask_work.post_docs pb ON pb.source_id = m.source_id_b AND pb.record_no = m.record_no_b"
+    )
+    to_check = (
+        "(SELECT DISTINCT least(doc_a, doc_b) AS doc_x, greatest(doc_a, doc_b) AS doc_y FROM met "
+        "WHERE doc_a <> doc_b)"
+    )
+    similar = similar_pairs_sql(to_check, "doc_x", "doc_y", "(SELECT t FROM unmask_work.near_text_threshold)")
+    columns = "met.oid, " + ", ".join(f"met.{c}_a, met.{c}_b" for c in SIDE)
+    return (
+        f"WITH met AS ({met}), alike AS ({similar}) "
+        f"SELECT {columns} FROM met WHERE doc_a = doc_b "
+        f"UNION ALL SELECT {columns} FROM met JOIN alike s "
+        "ON s.doc_a = least(met.doc_a, met.doc_b) AND s.doc_b = greatest(met.doc_a, met.doc_b)"
+    )
