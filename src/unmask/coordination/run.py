@@ -76,6 +76,7 @@ class CoordinationRun:
             "tested": self.tested,
             "no_baseline": getattr(found, "no_baseline_", None),
             "window_s": found.window_,
+            "windows_s": list(found.windows_),
             "window_estimate_s": getattr(found, "window_estimate_", None),
             "time_resolution_s": getattr(found, "time_resolution_", None),
             "networks": len(found.networks_),
