@@ -32,26 +32,17 @@ import pyarrow as pa
 from unmask import __version__
 from unmask.case import Case
 from unmask.coordination.detector import Coordination
-from unmask.coordination.output import network_findings, tested, untested_reason, write_outputs
+from unmask.coordination.output import (
+    EDGE_COLUMNS,
+    network_findings,
+    tested,
+    untested_reason,
+    write_outputs,
+)
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.outfiles import out_folder
 
 ENGINE = "coordination"
-_EDGE_FIELDS = (
-    "account_a",
-    "account_b",
-    "kind",
-    "weight",
-    "coactions",
-    "episodes",
-    "expected",
-    "p_value",
-    "q_value",
-    "first_time",
-    "last_time",
-    "median_gap_s",
-    "network_id",
-)
 
 
 @dataclass
@@ -161,7 +152,7 @@ def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: in
     model can keep millions of edges)."""
     for table in ("coordination_edges", "coordination_evidence", "coordination_members"):
         con.execute(f"DELETE FROM {table}")
-    edges = found.edges_.select([*_EDGE_FIELDS, "evidence"])
+    edges = found.edges_.select([*EDGE_COLUMNS, "evidence"])
     members = found.accounts_
     con.register("_unmask_run_edges", edges)
     con.register("_unmask_run_members", members)
@@ -169,7 +160,7 @@ def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: in
         con.execute(
             f"INSERT INTO coordination_edges SELECT {run_id}, account_a, account_b, kind, weight, coactions,"
             f" episodes, expected, p_value, q_value, {tested(found)}, first_time, last_time, median_gap_s,"
-            " network_id FROM _unmask_run_edges"
+            " window_s, network_id FROM _unmask_run_edges"
         )
         con.execute(
             f"INSERT INTO coordination_evidence SELECT {run_id}, account_a, account_b, kind, seq, ev.object,"

@@ -46,6 +46,7 @@ CREATE TABLE coordination_edges (
     first_time    TIMESTAMPTZ,
     last_time     TIMESTAMPTZ,
     median_gap_s  DOUBLE,
+    window_s      DOUBLE,                  -- the window (of those tested) at which the edge did best
     network_id    INTEGER NOT NULL         -- -1: the edge joins two networks, or none
 );
 
