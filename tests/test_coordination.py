@@ -316,7 +316,7 @@ def test_minute_resolution_data_get_a_one_minute_window(case: Case, tmp_path: Pa
     assert found.time_resolution_ == 60
     assert found.window_estimate_ < 60 <= found.window_
     # The default windows too: 10 s becomes 60 s, tested once.
-    assert Coordination(kinds=("share",)).fit(case).windows_ == (60.0, 300.0)
+    assert Coordination(kinds=("share",)).fit(case).windows_ == (60.0,)
     assert {(r["account_a"], r["account_b"]) for r in found.edges_.to_pylist()} == {
         ("ann", "bob"),
         ("ann", "cat"),
@@ -420,7 +420,7 @@ def test_cli_coordination(tmp_path: Path) -> None:
     assert auto.exit_code == 0, auto.output
     assert "estimated from the data" in auto.output and "resolution of 1 s" in auto.output
     default = runner.invoke(app, args)
-    assert default.exit_code == 0 and default.output.startswith("windows 10, 60, 300 s;"), default.output
+    assert default.exit_code == 0 and default.output.startswith("windows 10, 60 s;"), default.output
     bad = runner.invoke(app, [*args, "--near-text-threshold", "2"])
     assert bad.exit_code == 2 and "near-text-threshold" in bad.output
 

@@ -23,7 +23,7 @@ def test_defaults_find_the_demo_network_and_nobody_else(case: Case, tmp_path: Pa
     # pooled over every kind's pairs found nothing in the demo.
     import_files(case, "posts-csv", [write_posts_csv(generate_posts(7), tmp_path / "posts.csv")])
     found = Coordination().fit(case)
-    assert found.windows_ == DEFAULT_WINDOWS and found.window_ == 300
+    assert found.windows_ == DEFAULT_WINDOWS and found.window_ == 60
     assert found.tested_ and found.no_baseline_ is None
     assert set(found.accounts_.column("account_id").to_pylist()) == _planted_accounts(7)
     [network] = found.networks_

@@ -178,7 +178,7 @@ def test_the_cli_and_the_demo_call_the_same_entry_point(tmp_path: Path, monkeypa
     with pytest.raises(_Called):
         build_demo(tmp_path / "demo")
     # Both use the engine's defaults: the CLI passes its --window default, the demo passes none.
-    assert calls[0]["out_dir"] == tmp_path / "o" and calls[0]["window"] == "10,60,300"
+    assert calls[0]["out_dir"] == tmp_path / "o" and calls[0]["window"] == "10,60"
     assert "window" not in calls[1]
     assert calls[1]["out_dir"] == tmp_path / "demo" / "coordination"
 

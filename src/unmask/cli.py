@@ -105,7 +105,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 CaseOption = Annotated[Path, typer.Option("--case", help="The case file (DuckDB).", show_default=True)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 # coordination.window.DEFAULT_WINDOWS as the option writes it (importing the engine would slow every command).
-DEFAULT_WINDOWS = "10,60,300"
+DEFAULT_WINDOWS = "10,60"
 
 
 def _fail(message: str) -> None:
