@@ -436,8 +436,7 @@ def findings(
     min_confidence: Annotated[float, typer.Option(help="Hide findings below this.")] = 0.0,
     as_json: JsonOption = False,
 ) -> None:
-    """The findings of every engine, most confident first, with their DISARM techniques; untested ones
-    (no test against chance) last, and not at all with --min-confidence above 0."""
+    """The findings of every engine, most confident first, with their DISARM techniques; untested last."""
     from unmask.findings import finding_to_dict, read_findings
 
     with _user_errors():
