@@ -154,8 +154,11 @@ def test_the_case_holds_the_run_its_edges_and_their_evidence(tmp_path: Path) -> 
     )
     text = markdown.read_text(encoding="utf-8")
     assert "## Untested co-action" in text and "not tested against chance" in text
+    assert "No tested findings" in text and "No findings yet" not in text
     html = report.read_text(encoding="utf-8")
     assert 'id="untested"' in html and "Untested co-action" in html and "co-action-edges" in html
+    # Only untested co-action: the empty ranking says so, and does not ask for a run that happened.
+    assert "No tested findings" in html and "No findings yet" not in html
 
 
 class _Called(Exception):

@@ -124,7 +124,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "",
         "## Findings, most confident first",
         "",
-        *(["No findings yet: run an engine on the case first.", ""] if not data["findings"] else []),
+        *([_no_findings(data), ""] if not data["findings"] else []),
         "| confidence | kind | claim | DISARM |",
         "|---|---|---|---|",
     ]
@@ -186,3 +186,10 @@ def render_json(data: dict[str, Any]) -> str:
 
 def _default(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _no_findings(data: dict[str, Any]) -> str:
+    """What the ranking says when it is empty: nothing ran yet, or only untested co-action was found."""
+    if data["untested"]:
+        return "No tested findings: the untested co-action below was not tested against chance."
+    return "No findings yet: run an engine on the case first."
