@@ -225,16 +225,9 @@ class LineFeed:
         raise LongLine(MAX_LINE_BYTES)
 
     def __next__(self) -> str:
-        # read_line and _keep written out: this runs for every line of every text import.
-        data = self._fh.readline(MAX_LINE_BYTES)
+        data = self.read_line()
         if not data:
             raise StopIteration
-        self.lines_read += 1
-        self._on_bytes(len(data))
-        if not data.endswith(b"\n"):
-            self._unended(data)
-        if self.lines_read == 1 and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -243,11 +236,8 @@ class LineFeed:
                 self.bad_utf8_line, self.flawed = self.lines_read, True
         if b"\x00" in data and self.nul_line is None:
             self.nul_line, self.flawed = self.lines_read, True
-        held = self._held
-        if held < MAX_RAW_CHARS:  # past the raw text a quarantine row keeps, lines are counted, not held
-            self._buffer.append(text)
-        self._held = held = held + len(text)
-        if held > MAX_RECORD_CHARS:
+        self._keep(text)
+        if self._held > MAX_RECORD_CHARS:
             raise LongRecord(MAX_RECORD_CHARS)
         return text
 
