@@ -159,12 +159,12 @@ UNTESTED_LIMITATIONS = (
 
 def tested(found: Coordination) -> bool:
     """Whether the run tested its edges against the null model (see :attr:`Coordination.tested_`)."""
-    return bool(getattr(found, "tested_", found.null))
+    return bool(found.tested_)
 
 
 def untested_reason(found: Coordination) -> str:
     """Why a run made no test, in words: no baseline (the detector's reason), or --no-null."""
-    return getattr(found, "no_baseline_", None) or "--no-null: the null model was switched off"
+    return found.no_baseline_ or "--no-null: the null model was switched off"
 
 
 def network_findings(found: Coordination, *, max_evidence: int = 50) -> list[Finding]:

@@ -65,7 +65,7 @@ class CoordinationRun:
         return {
             "run_id": self.run_id,
             "tested": self.tested,
-            "no_baseline": getattr(found, "no_baseline_", None),
+            "no_baseline": found.no_baseline_,
             "window_s": found.window_,
             "windows_s": list(found.windows_),
             "window_estimate_s": getattr(found, "window_estimate_", None),
