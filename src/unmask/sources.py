@@ -48,6 +48,11 @@ def list_sources(case: Case) -> list[dict]:
     return rows
 
 
+def source_fingerprints(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    """Every source as (source_id, sha256), in order: what the digests of engine runs are made from."""
+    return con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
+
+
 def remove_source(case: Case, source_id: int, *, by: str) -> dict:
     """Remove source ``source_id`` and everything that rests on it, in one transaction; return the counts.
 

@@ -31,6 +31,7 @@ from unmask.attribution.resolve import Resolver, clusters
 from unmask.case import Case
 from unmask.errors import OptionError
 from unmask.findings import delete_findings, insert_findings
+from unmask.sources import source_fingerprints
 
 METHOD_PREFIX = "attribution."
 ENGINE = "attribution"  # its name in the runs table
@@ -52,7 +53,7 @@ class RunResult:
 
 def data_state(case: Case) -> str:
     """A digest of everything attribution reads: the sources and the reviewer's decisions."""
-    sources = case.con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
+    sources = source_fingerprints(case.con)
     decisions = case.con.execute(
         "SELECT left_id, right_id, decision FROM resolutions WHERE decision IN ('accepted', 'rejected')"
         " ORDER BY left_id, right_id"

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from unmask import __version__
 from unmask.case import Case
@@ -41,6 +40,7 @@ from unmask.coordination.output import (
 )
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.outfiles import out_folder
+from unmask.sources import source_fingerprints
 
 ENGINE = "coordination"
 
@@ -143,8 +143,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: i
 
 def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
     """A digest of the sources a run read: their ids and the sha256 of their files."""
-    sources = con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
-    return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(source_fingerprints(con)).encode()).hexdigest()
 
 
 def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: int) -> None:
@@ -177,14 +176,3 @@ def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: in
     finally:
         con.unregister("_unmask_run_edges")
         con.unregister("_unmask_run_members")
-
-
-def stored_edges(case: Case, *, network_id: int | None = None) -> pa.Table:
-    """The latest coordination run's stored edges (of one network, if given), strongest first, without
-    recomputing anything: the report and other readers use these."""
-    return case.con.execute(
-        "SELECT * FROM coordination_edges WHERE run_id = (SELECT max(run_id) FROM coordination_edges)"
-        " AND (? IS NULL OR network_id = ?) ORDER BY q_value NULLS LAST, episodes DESC, weight DESC,"
-        " account_a, account_b, kind",
-        [network_id, network_id],
-    ).to_arrow_table()
