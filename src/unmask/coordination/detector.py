@@ -95,6 +95,9 @@ class Coordination:
         MIN_BASELINE_ACCOUNTS accounts in the case (``baseline_accounts_``). Then, as with ``null=False``,
         the edges are the pairs that co-acted on two occasions or more, untested.
     runs_ : a :class:`KindRun` per kind.
+    account_scores_ : pyarrow table (account_id, best_q) of every account in a tested edge, flagged or not,
+        with the smallest q-value of its edges: what the calibration is fitted on (``bench/``), since the
+        flagged accounts alone are nearly all positives. Empty when untested.
     networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
         last_time, top_objects, score, example_posts); when untested, ranked by their edges' episodes, then
         weight (network_id follows the rank).
@@ -436,6 +439,12 @@ class Coordination:
                 f"CREATE OR REPLACE VIEW {_EDGES} AS SELECT *, NULL::DOUBLE AS p_value, "
                 f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_ROWS}"
             )
+        self.account_scores_ = con.sql(
+            f"SELECT n.account AS account_id, x.best_q FROM (SELECT aid, min(q) AS best_q FROM ("
+            f"SELECT account_a AS aid, q_value AS q FROM {_EDGES} WHERE q_value < 1 UNION ALL "
+            f"SELECT account_b, q_value FROM {_EDGES} WHERE q_value < 1) GROUP BY aid) x "
+            f"JOIN {ACCOUNTS} n ON n.aid = x.aid ORDER BY account_id"
+        ).to_arrow_table()
         counts = dict(
             con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
         )
