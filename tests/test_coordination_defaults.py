@@ -135,3 +135,16 @@ def test_the_cli_default_windows_are_the_engine_s() -> None:
     from unmask import cli
 
     assert tuple(float(w) for w in cli.DEFAULT_WINDOWS.split(",")) == DEFAULT_WINDOWS
+
+
+def test_a_case_where_no_pair_meets_twice_finds_nothing_without_failing(case: Case, tmp_path: Path) -> None:
+    # Each pair co-acts once at most: nothing is tested, and the correction has nothing to correct.
+    rows = [(f"o{i}", "source", at(i * 1000), f"original {i}", "", "", "", "") for i in range(60)]
+    rows += [(f"r{i}", f"user{i:02d}", at(i * 1000 + 5), "RT", f"o{i}", "", "", "") for i in range(60)]
+    rows += [
+        (f"s{i}", f"user{(i + 1) % 60:02d}", at(i * 1000 + 9), "RT", f"o{i}", "", "", "") for i in range(60)
+    ]
+    load(case, tmp_path, rows)
+    found = Coordination(kinds=("share",)).fit(case)
+    assert found.tested_ and found.runs_[0].pairs > 0 and found.runs_[0].edges == 0
+    assert found.networks_ == [] and found.account_scores_.num_rows == 0

@@ -494,6 +494,14 @@ def coordination(
         ),
     ] = DEFAULT_WINDOWS,
     null: Annotated[bool, typer.Option("--null/--no-null", help="Test edges against the null model.")] = True,
+    timing: Annotated[
+        bool,
+        typer.Option(
+            "--timing/--no-timing",
+            help="Count acting within the window as evidence, against each account's own habit of where in a "
+            "crowd it acts (--no-timing: joining the same object on the same day only).",
+        ),
+    ] = True,
     alpha: Annotated[
         float, typer.Option(help="False discovery rate for significant edges, controlled within each kind.")
     ] = 0.01,
@@ -524,6 +532,7 @@ def coordination(
                 kinds=parse_kinds(kinds),
                 window=window,
                 null=null,
+                timing=timing,
                 alpha=alpha,
                 min_weight=min_weight,
                 max_object_accounts=max_object_accounts,

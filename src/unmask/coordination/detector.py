@@ -122,6 +122,7 @@ class Coordination:
         resolution: float = 0.05,
         seed: int = 0,
         evidence_per_edge: int = 20,
+        timing: bool = True,
     ):
         self.kinds = kinds
         self.window = window
@@ -137,6 +138,7 @@ class Coordination:
         self.resolution = resolution
         self.seed = seed
         self.evidence_per_edge = evidence_per_edge
+        self.timing = timing
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -156,6 +158,7 @@ class Coordination:
                 "resolution",
                 "seed",
                 "evidence_per_edge",
+                "timing",
             )
         }
 
@@ -320,6 +323,7 @@ class Coordination:
             self.stratum_s,
             WORK,
             windows=self.windows_,
+            timing=self.timing,
         ):
             con.execute(statement)
         con.execute(f"INSERT INTO {_ROWS} {self._tested_edges_sql(kind_edges, f'{WORK}.surprise')}")
@@ -343,8 +347,9 @@ class Coordination:
         """The edges with their p-value: each window's Chernoff p (1 where the pair shared fewer than two
         occasions within it; the larger of the two sides), the smallest over the windows times their number
         (Bonferroni: valid whatever the dependence between windows), and the window that gave it."""
+        g = [f"g{j}_" if self.timing else "g0_" for j in range(len(self.windows_))]
         per_window = ", ".join(
-            f"max(CASE WHEN n{j} >= 2 THEN {null.chernoff_p_sql(f't{j}')} ELSE 1.0 END) AS p{j}"
+            f"max(CASE WHEN n{j} >= 2 THEN {null.chernoff_p_sql(f't{j}', g[j])} ELSE 1.0 END) AS p{j}"
             for j in range(len(self.windows_))
         )
         ps = [f"p{j}" for j in range(len(self.windows_))]
@@ -412,7 +417,7 @@ class Coordination:
                 "ORDER BY kind, account_a, account_b"
             ).to_arrow_table()
             p = keys.column("p_null").to_numpy().astype(float)
-            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(len(p), -1)
+            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(len(p), len(self.windows_))
             q = self._q_values(keys.column("kind").to_numpy(zero_copy_only=False), by_window)
             table = pa.table(
                 {

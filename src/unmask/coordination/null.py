@@ -14,18 +14,34 @@ popularity-aware weighting of Pacheco et al. 2021, stratified in time like the n
   account-occasions of the day. If v picked its occasions at random, in proportion to their size, it would
   join a given occasion U of u with probability ``p_U = min(1, k_v(d) (d_U − 1) / M(d))``: certain for a
   viral post's day, tiny for an obscure post's.
-* The evidence is **surprisal-weighted**: ``T = Σ_{U shared} −ln p_U`` over the occasions of u on which v
+* The evidence is **surprisal-weighted**: ``T = Σ_{U shared} −ln p_U`` (``p_U`` times the timing factor
+  below, for each window) over the occasions of u on which v
   co-acted (within the window). Joining a viral crowd adds nothing; meeting on an obscure post adds a lot.
   Under the null, occasions are joined independently, and the Chernoff bound
   ``P(T ≥ t) ≤ min_θ exp(Σ_U ln(1 − p_U + p_U^{1−θ}) − θ t)`` (θ in a fixed grid) is a valid p-value.
   It is computed from u's occasions and from v's, and the larger is kept.
+* **Timing, against the account's own habit** (``timing=True``, the default). Joining an occasion is not
+  yet acting within the window of another account: on a viral post shared over hours, two accounts meet
+  within a minute only if their positions in the crowd's order agree. Each account's habit is where in an
+  occasion's order (0 = first, 1 = last account) it usually acts: a histogram of its positions over all its
+  occasions of the kind (``BINS`` bins, with ``_KAPPA`` pseudo-occasions spread evenly). Under the null, v
+  joins U as above and, independently, takes a position drawn from its own habit; acting within window w of
+  u then has probability ``p_U · h_v([lo, hi])``, where ``[lo, hi]`` is the span of U's order within w of
+  u's action, times v's mean actions per occasion (at least 1). An account that always answers a source
+  within seconds (a fan with notifications on, a news bot) has its habit at 0, so meeting another early
+  account there adds nothing; a group that acts together at a different moment of each burst is surprising.
+  Where u acted several times on U its span is not one position, and the timing factor is 1 (the occasion
+  alone). The habits include the occasions being tested, which favours the accounts.
 * Edges that co-acted on a single occasion are never significant and get p = 1; every edge counts in the
   Benjamini–Hochberg false discovery rate correction (Benjamini & Hochberg 1995). ``expected`` reports the
-  expected number of shared occasions, ``Σ p_U``, for reading.
+  expected number of occasions shared within the widest window, ``Σ p_U`` (times the timing factor), for
+  reading.
 
-Sharing an occasion does not require acting within the window, so the null over-states chance co-action:
-the test errs on the side of the accounts. It involves no random draw: it is deterministic and gives the
-same figures on any engine.
+Without timing, sharing an occasion does not require acting within the window, so that null over-states
+chance co-action. With it, the null assumes that an account's position in an occasion does not depend on the
+others' beyond its habit: accounts that follow one another (a reply guy behind his favourite poster) meet
+more often than that, which is why the habit is the account's whole history, not its day. The test involves
+no random draw: it is deterministic and gives the same figures on any engine.
 """
 
 from __future__ import annotations
@@ -50,6 +66,7 @@ def surprise_statements(
     work: str = "unmask_work",
     min_occasions: int = 2,
     windows: Sequence[float] = (),
+    timing: bool = True,
 ) -> list[str]:
     """SQL that creates ``out``: per tested edge and side, for each window ``w_j`` of ``windows`` the
     surprisal ``t{j}`` and the number ``n{j}`` of the occasions shared within ``w_j`` (none given: one window,
@@ -63,19 +80,32 @@ def surprise_statements(
     """
     e = max(round(episode_s * 1000), 1)
     d = max(round(stratum_s * 1000), e)
-    gs = ", ".join(f"sum({_log_mgf_sql('o.p', th)}) AS g{i}" for i, th in enumerate(THETAS))
     limits = [round(w * 1000) for w in windows] or [None]
     within = [f"sh.gap_ms <= {w}" if w is not None else "sh.gap_ms IS NOT NULL" for w in limits]
+    # Without timing every window shares one set of g_θ (the occasions' chance does not depend on it).
+    prefixes = [f"g{j}_" for j in range(len(limits))] if timing else ["g0_"]
+    p_of = [f"o.p * o.f{j}" for j in range(len(limits))] if timing else ["o.p"]
+    gs = ", ".join(
+        f"sum(CASE WHEN {p} > 0 THEN {_log_mgf_sql(f'greatest({p}, {_P_FLOOR})', th)} ELSE 0 END) AS {g}{i}"
+        for p, g in zip(p_of, prefixes, strict=True)
+        for i, th in enumerate(THETAS)
+    )
     per_window = ", ".join(
-        f"sum(CASE WHEN {c} THEN -ln(o.p) ELSE 0 END) AS t{j}, count(*) FILTER (WHERE {c}) AS n{j}"
+        f"sum(CASE WHEN {c} THEN -ln(greatest({p_of[j if timing else 0]}, {_P_FLOOR})) ELSE 0 END) AS t{j}, "
+        f"count(*) FILTER (WHERE {c}) AS n{j}"
         for j, c in enumerate(within)
     )
     window_columns = ", ".join(f"t{j} DOUBLE, n{j} BIGINT" for j in range(len(limits)))
+    g_columns = ", ".join(f"{g}{i} DOUBLE" for g in prefixes for i in range(len(THETAS)))
     statements = [
         f"""CREATE OR REPLACE TABLE {work}.occasions AS
             SELECT account, oid, ep, ep * {e} // {d} AS day,
                    count(*) OVER (PARTITION BY oid, ep) - 1 AS others
             FROM (SELECT DISTINCT account, oid, t_ms // {e} AS ep FROM {actions})""",
+    ]
+    if timing:
+        statements += _timing_statements(actions, work, e, limits)
+    statements += [
         f"""CREATE OR REPLACE TABLE {work}.per_day AS
             SELECT account, day, count(*) AS k FROM {work}.occasions GROUP BY ALL""",
         f"""CREATE OR REPLACE TABLE {work}.day_totals AS
@@ -83,8 +113,10 @@ def surprise_statements(
         f"""CREATE OR REPLACE TABLE {work}.tested AS
             SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}""",
         f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a INTEGER, account_b INTEGER, "
-        f"{window_columns}, expected DOUBLE, {', '.join(f'g{i} DOUBLE' for i in range(len(THETAS)))})",
+        f"{window_columns}, expected DOUBLE, {g_columns})",
     ]
+    f_columns = "".join(f", {_timing_sql(j)} AS f{j}" for j in range(len(limits))) if timing else ""
+    habits = f"JOIN {work}.habits h ON h.account = t.account_{{other}}" if timing else ""
     for me, other in (("a", "b"), ("b", "a")):
         statements += [
             f"""CREATE OR REPLACE TABLE {work}.shared AS
@@ -92,22 +124,93 @@ def surprise_statements(
                 FROM {coactions} SEMI JOIN {work}.tested USING (account_a, account_b)
                 GROUP BY ALL""",
             f"""INSERT INTO {out}
-                SELECT '{me}', o.account_a, o.account_b, {per_window}, sum(o.p), {gs}
+                SELECT '{me}', o.account_a, o.account_b, {per_window}, sum({p_of[-1]}), {gs}
                 FROM (
                     SELECT t.account_a, t.account_b, s.oid, s.ep,
-                           greatest(least(1.0, kv.k * s.others / m.m), {_P_FLOOR}) AS p
+                           greatest(least(1.0, kv.k * s.others / m.m), {_P_FLOOR}) AS p{f_columns}
                     FROM {work}.tested t
                     JOIN {work}.per_day kv ON kv.account = t.account_{other}
                     JOIN {work}.occasions s ON s.account = t.account_{me} AND s.day = kv.day
                     JOIN {work}.day_totals m ON m.day = s.day
+                    {habits.format(other=other)}
                 ) o
                 LEFT JOIN {work}.shared sh USING (account_a, account_b, oid, ep)
                 GROUP BY o.account_a, o.account_b""",
         ]
     statements += [
-        f"DROP TABLE {work}.{t}" for t in ("occasions", "per_day", "day_totals", "tested", "shared")
+        f"DROP TABLE IF EXISTS {work}.{t}"
+        for t in ("occasions", "per_day", "day_totals", "tested", "shared", "habits")
     ]
     return statements
+
+
+BINS = 20  # of an account's habit: where in an occasion's order it usually acts
+_KAPPA = 1.0  # pseudo-occasions spread evenly over the bins: an account seen twice has no habit yet
+
+
+def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]) -> list[str]:
+    """SQL that adds to ``{work}.occasions`` the account's actions on it (``acts``) and, for each window j,
+    ``lo{j}``/``hi{j}``: the span of the occasion's order (0 = its first account, 1 = its last) within
+    window j of the account; and creates ``{work}.habits``: per account, the cumulative histogram of its
+    positions over all its occasions (``cum``, BINS + 1 values) and its mean actions per occasion (``r``).
+    See the module docstring: the timing part of the null."""
+    frames = ", ".join(
+        f"count(*) OVER (PARTITION BY oid, ep ORDER BY t0 RANGE BETWEEN UNBOUNDED PRECEDING AND {w + 1} "
+        f"PRECEDING) / n AS lo{j}, count(*) OVER (PARTITION BY oid, ep ORDER BY t0 RANGE BETWEEN UNBOUNDED "
+        f"PRECEDING AND {w} FOLLOWING) / n AS hi{j}"
+        if w is not None
+        else f"0.0 AS lo{j}, 1.0 AS hi{j}"
+        for j, w in enumerate(limits)
+    )
+    kept = ", ".join(
+        f"CASE WHEN x.nth = 1 THEN x.lo{j} ELSE 0.0 END AS lo{j}, "
+        f"CASE WHEN x.nth = 1 THEN x.hi{j} ELSE 1.0 END AS hi{j}"
+        for j in range(len(limits))
+    )
+    last = len(limits) - 1
+    return [
+        f"""CREATE OR REPLACE TABLE {work}.positions AS
+            SELECT account, oid, ep, acts, src, rec,
+                   (rank() OVER (PARTITION BY oid, ep ORDER BY t0) - 1
+                    + count(*) OVER (PARTITION BY oid, ep, t0) / 2.0) / n AS q, {frames}
+            FROM (SELECT *, count(*) OVER (PARTITION BY oid, ep) AS n
+                  FROM (SELECT account, oid, t_ms // {e} AS ep, min(t_ms) AS t0, count(*) AS acts,
+                               arg_min(source_id, t_ms) AS src, arg_min(record_no, t_ms) AS rec
+                        FROM {actions} GROUP BY ALL))""",
+        f"""CREATE OR REPLACE TABLE {work}.habits AS
+            WITH b AS (SELECT account, least(floor(q * {BINS}), {BINS - 1})::INTEGER AS bin, count(*) AS c
+                       FROM {work}.positions GROUP BY ALL),
+                 tot AS (SELECT p.account, count(*) AS n, avg(acts) AS r FROM {work}.positions p
+                         GROUP BY p.account),
+                 dense AS (SELECT t.account, t.n, t.r, g.k, coalesce(b.c, 0) AS c
+                           FROM tot t CROSS JOIN range({BINS}) g(k)
+                           LEFT JOIN b ON b.account = t.account AND b.bin = g.k)
+            SELECT account, r, list_prepend(0.0, list((s + {_KAPPA} * (k + 1) / {BINS}) / (n + {_KAPPA})
+                                                      ORDER BY k)) AS cum
+            FROM (SELECT *, sum(c) OVER (PARTITION BY account ORDER BY k) AS s FROM dense)
+            GROUP BY account, r""",
+        # One post with several objects of the kind (three hashtags) is one moment, not three independent
+        # ones: only the object whose span is widest keeps its timing, the others get the whole order.
+        f"""CREATE OR REPLACE TABLE {work}.occasions AS
+            SELECT o.*, x.acts, {kept} FROM {work}.occasions o
+            JOIN (SELECT *, row_number() OVER (PARTITION BY account, src, rec
+                                                ORDER BY hi{last} - lo{last} DESC, oid) AS nth
+                  FROM {work}.positions) x USING (account, oid, ep)""",
+        f"DROP TABLE {work}.positions",
+    ]
+
+
+def _cdf_sql(cum: str, x: str) -> str:
+    """The habit's cumulative share of positions below ``x``: linear within a bin."""
+    k = f"least(floor({x} * {BINS}), {BINS - 1})::INTEGER"
+    return f"({cum}[{k} + 1] + ({x} * {BINS} - {k}) * ({cum}[{k} + 2] - {cum}[{k} + 1]))"
+
+
+def _timing_sql(j: int) -> str:
+    """P(the other account acts within window j of this one | it acts on the occasion), from its habit; 1
+    where this account acted several times on the occasion (then its span is not one position)."""
+    inside = f"{_cdf_sql('h.cum', f's.hi{j}')} - {_cdf_sql('h.cum', f's.lo{j}')}"
+    return f"CASE WHEN s.acts > 1 THEN 1.0 ELSE least(1.0, greatest(h.r, 1.0) * ({inside})) END"
 
 
 def _log_mgf_sql(p: str, theta: float) -> str:
