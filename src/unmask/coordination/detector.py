@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from unmask.case import Case
-from unmask.coordination import actions, nearduplicates, null, pairs
+from unmask.coordination import actions, attach, nearduplicates, null, pairs
 from unmask.coordination.communities import leiden_partition
 from unmask.coordination.window import DEFAULT_WINDOWS, estimate_window, time_resolution
 from unmask.errors import OptionError
@@ -47,6 +47,7 @@ class KindRun:
     window_pairs: list[int] = field(default_factory=list)  # of them, those within each window (tested)
     edges: int = 0  # pairs stored: with the null model, those with two occasions or more (tested)
     significant: int = 0
+    joined: int = 0  # accounts that joined a network through the network test of this kind (attach)
     capped_objects: int = 0
     capped_examples: list[dict] = field(default_factory=list)
     seconds: float = 0.0
@@ -82,6 +83,14 @@ class Coordination:
         Jaccard threshold and fewest words for near-duplicate texts.
     min_network_size, resolution, seed:
         Networks smaller than this are not reported; Leiden's resolution and seed.
+    evidence_per_edge:
+        Co-actions kept as evidence for each edge (the tightest first).
+    timing:
+        Count acting within the window against each account's own habit (:mod:`unmask.coordination.null`);
+        False: joining the same occasion only.
+    attach:
+        Test every account outside the networks against each network as one account, and let those
+        significant join it (:mod:`unmask.coordination.attach`).
 
     Attributes
     ----------
@@ -99,11 +108,14 @@ class Coordination:
         with the smallest q-value of its edges: what the calibration is fitted on (``bench/``), since the
         flagged accounts alone are nearly all positives. Empty when untested.
     networks_ : list of dicts (network_id, size, accounts, kinds, density, median_gap_s, first_time,
-        last_time, top_objects, score, example_posts); when untested, ranked by their edges' episodes, then
+        last_time, top_objects, score, joined (how many accounts are in it through the network test only),
+        example_posts); when untested, ranked by their edges' episodes, then
         weight (network_id follows the rank).
     accounts_ : pyarrow table (account_id, network_id, score).
     edges_ : pyarrow table of the kept edges (significant, or weight ≥ min_weight when untested, then
-        ranked by episodes, then weight); ``window_s`` is the window at which a tested edge did best.
+        ranked by episodes, then weight); ``window_s`` is the window at which a tested edge did best;
+        ``test`` says which test kept it: 'pair', or 'network' for a joined account's edges with the
+        members of its network, which carry that test's p and q (see :mod:`unmask.coordination.attach`).
     """
 
     def __init__(
@@ -123,6 +135,7 @@ class Coordination:
         seed: int = 0,
         evidence_per_edge: int = 20,
         timing: bool = True,
+        attach: bool = True,
     ):
         self.kinds = kinds
         self.window = window
@@ -139,6 +152,7 @@ class Coordination:
         self.seed = seed
         self.evidence_per_edge = evidence_per_edge
         self.timing = timing
+        self.attach = attach
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -159,6 +173,7 @@ class Coordination:
                 "seed",
                 "evidence_per_edge",
                 "timing",
+                "attach",
             )
         }
 
@@ -214,6 +229,10 @@ class Coordination:
         self.tested_ = self.null and self.no_baseline_ is None
         on_stage("coordination: significance")
         self._significance(con)
+        if self.tested_ and self.attach:
+            on_stage("coordination: accounts against each network")
+            self._attach(con)
+        self.account_scores_ = self._account_scores(con)
         on_stage("coordination: evidence")
         self._evidence(con)
         on_stage(f"coordination: networks among {sum(r.significant for r in self.runs_):,} edges")
@@ -313,7 +332,7 @@ class Coordination:
             con, coact, run.kind, self.episode_s, kind_edges, single=False, work=WORK
         )
         con.execute(f"DELETE FROM {kind_edges} WHERE episodes < 2")
-        run.window_pairs = self._window_pairs(con, coact, run.pairs)
+        run.window_pairs = pairs.window_pairs(con, coact, self.windows_, run.pairs)
         for statement in null.surprise_statements(
             act,
             coact,
@@ -326,41 +345,11 @@ class Coordination:
             timing=self.timing,
         ):
             con.execute(statement)
-        con.execute(f"INSERT INTO {_ROWS} {self._tested_edges_sql(kind_edges, f'{WORK}.surprise')}")
+        tested = null.tested_edges_sql(kind_edges, f"{WORK}.surprise", self.windows_, self.timing)
+        con.execute(f"INSERT INTO {_ROWS} {tested}")
         run.edges = con.execute(f"SELECT count(*) FROM {kind_edges}").fetchall()[0][0]
         con.execute(f"DROP TABLE {kind_edges}")
         con.execute(f"DROP TABLE {WORK}.surprise")
-
-    def _window_pairs(self, con, coact: str, pairs_: int) -> list[int]:
-        """How many pairs co-acted within each window: the m of each window's correction."""
-        if len(self.windows_) == 1:
-            return [pairs_]
-        within = ", ".join(f"count(*) FILTER (WHERE gap <= {round(w * 1000)})" for w in self.windows_)
-        return list(
-            con.execute(
-                f"SELECT {within} FROM (SELECT min(abs(t_ms_b - t_ms_a)) AS gap FROM {coact} "
-                "GROUP BY account_a, account_b)"
-            ).fetchall()[0]
-        )
-
-    def _tested_edges_sql(self, edges: str, surprise: str) -> str:
-        """The edges with their p-value: each window's Chernoff p (1 where the pair shared fewer than two
-        occasions within it; the larger of the two sides), the smallest over the windows times their number
-        (Bonferroni: valid whatever the dependence between windows), and the window that gave it."""
-        g = [f"g{j}_" if self.timing else "g0_" for j in range(len(self.windows_))]
-        per_window = ", ".join(
-            f"max(CASE WHEN n{j} >= 2 THEN {null.chernoff_p_sql(f't{j}', g[j])} ELSE 1.0 END) AS p{j}"
-            for j in range(len(self.windows_))
-        )
-        ps = [f"p{j}" for j in range(len(self.windows_))]
-        best = f"least({', '.join(ps)})" if len(ps) > 1 else ps[0]
-        which = " ".join(f"WHEN p{j} = {best} THEN {w!r}" for j, w in enumerate(self.windows_))
-        return (
-            f"SELECT e.*, x.expected, least(1.0, {len(ps)} * {best}) AS p_null, "
-            f"CASE {which} END AS window_s, [{', '.join(ps)}] AS p_windows "
-            f"FROM {edges} e LEFT JOIN (SELECT account_a, account_b, max(expected) AS expected, {per_window} "
-            f"FROM {surprise} GROUP BY ALL) x USING (account_a, account_b)"
-        )
 
     def _check_baseline(self, con) -> str | None:
         """Why the null model cannot test this case, or None: fewer than :data:`MIN_BASELINE_ACCOUNTS`
@@ -405,7 +394,7 @@ class Coordination:
             )
 
     def _significance(self, con) -> None:
-        """p-values from the null; q-values kind by kind (see :meth:`_kind_q_values`).
+        """p-values from the null; q-values kind by kind (see :meth:`_q_values`).
 
         Only tested edges (two occasions or more) leave the database; the others have p = 1 and count in
         the correction through ``m``.
@@ -417,7 +406,9 @@ class Coordination:
                 "ORDER BY kind, account_a, account_b"
             ).to_arrow_table()
             p = keys.column("p_null").to_numpy().astype(float)
-            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(len(p), len(self.windows_))
+            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(
+                len(p), len(self.windows_)
+            )
             q = self._q_values(keys.column("kind").to_numpy(zero_copy_only=False), by_window)
             table = pa.table(
                 {
@@ -433,7 +424,7 @@ class Coordination:
             con.execute(
                 f"CREATE OR REPLACE TABLE {_EDGES} AS SELECT e.*, "
                 f"coalesce(x.p_value, 1.0) AS p_value, coalesce(x.q_value, 1.0) AS q_value, "
-                f"coalesce(x.significant, false) AS significant "
+                f"coalesce(x.significant, false) AS significant, 'pair' AS test "
                 f"FROM {_ROWS} e LEFT JOIN _unmask_pq x USING (kind, account_a, account_b)"
             )
             con.unregister("_unmask_pq")
@@ -442,14 +433,9 @@ class Coordination:
             # the stored edges are those of two occasions or more.
             con.execute(
                 f"CREATE OR REPLACE VIEW {_EDGES} AS SELECT *, NULL::DOUBLE AS p_value, "
-                f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant FROM {_ROWS}"
+                f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant, "
+                f"NULL::VARCHAR AS test FROM {_ROWS}"
             )
-        self.account_scores_ = con.sql(
-            f"SELECT n.account AS account_id, x.best_q FROM (SELECT aid, min(q) AS best_q FROM ("
-            f"SELECT account_a AS aid, q_value AS q FROM {_EDGES} WHERE q_value < 1 UNION ALL "
-            f"SELECT account_b, q_value FROM {_EDGES} WHERE q_value < 1) GROUP BY aid) x "
-            f"JOIN {ACCOUNTS} n ON n.aid = x.aid ORDER BY account_id"
-        ).to_arrow_table()
         counts = dict(
             con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
         )
@@ -467,15 +453,122 @@ class Coordination:
         everyone uses) drown the kind that carries the signal.
         """
         q = np.ones(len(p))
-        factor = p.shape[1]
         for run in self.runs_:
             mine = np.flatnonzero(kinds == run.kind)
-            for j, m in enumerate(run.window_pairs):
-                tested = mine[p[mine, j] < 1.0]
-                if len(tested):
-                    family = np.minimum(1.0, factor * null.benjamini_hochberg(p[tested, j], m=m))
-                    q[tested] = np.minimum(q[tested], family)
+            q[mine] = null.window_q_values(p[mine], run.window_pairs)
         return q
+
+    def _account_scores(self, con) -> pa.Table:
+        """Every account in a tested edge with the smallest q of its edges (empty when untested)."""
+        return con.sql(
+            f"SELECT n.account AS account_id, x.best_q FROM (SELECT aid, min(q) AS best_q FROM ("
+            f"SELECT account_a AS aid, q_value AS q FROM {_EDGES} WHERE q_value < 1 UNION ALL "
+            f"SELECT account_b, q_value FROM {_EDGES} WHERE q_value < 1) GROUP BY aid) x "
+            f"JOIN {ACCOUNTS} n ON n.aid = x.aid ORDER BY account_id"
+        ).to_arrow_table()
+
+    def _attach(self, con) -> None:
+        """Accounts in no network, tested against each network as one account (:mod:`.attach`). Those
+        significant (q ≤ alpha within the kind) join the network with the smallest q: their edges with its
+        members are kept as significant, with that test's p and q and ``test`` 'network'."""
+        sig = con.sql(
+            f"SELECT account_a, account_b, q_value FROM {_EDGES} WHERE significant"
+        ).to_arrow_table()
+        if not sig.num_rows:
+            return
+        q = sig.column("q_value").to_numpy().astype(float)
+        part = leiden_partition(
+            sig.column("account_a").to_numpy(),
+            sig.column("account_b").to_numpy(),
+            -np.log10(np.maximum(q, 1e-300)),
+            seed=self.seed,
+            resolution=self.resolution,
+            min_size=self.min_network_size,
+        )
+        keep = part.membership >= 0
+        if not keep.any():
+            return
+        members = pa.table(
+            {
+                "aid": pa.array(np.array(part.accounts, dtype=np.int64)[keep], pa.int32()),
+                "network": pa.array(part.membership[keep], pa.int64()),
+            }
+        )
+        con.register("_unmask_members", members)
+        con.execute(f"CREATE OR REPLACE TABLE {WORK}.members AS SELECT * FROM _unmask_members")
+        con.unregister("_unmask_members")
+        [(base,)] = con.execute(f"SELECT max(aid) + 1 FROM {ACCOUNTS}").fetchall()
+        found = []
+        for i, run in enumerate(self.runs_):
+            account, network, p, q_, window_s = attach.test_kind(
+                con,
+                f"unmask_work.act_{i}",
+                f"unmask_work.coact_{i}",
+                f"{WORK}.members",
+                int(base),
+                windows=self.windows_,
+                episode_s=self.episode_s,
+                stratum_s=self.stratum_s,
+                timing=self.timing,
+                work=WORK,
+            )
+            ok = q_ <= self.alpha
+            found += [
+                (int(a), int(n), run.kind, float(pv), float(qv), float(w))
+                for a, n, pv, qv, w in zip(account[ok], network[ok], p[ok], q_[ok], window_s[ok], strict=True)
+            ]
+        best: dict[int, int] = {}
+        for a, n, *_ in sorted(found, key=lambda r: (r[4], r[1])):
+            best.setdefault(a, n)
+        joined = [r for r in found if best[r[0]] == r[1]]
+        for run in self.runs_:
+            run.joined = len({r[0] for r in joined if r[2] == run.kind})
+        if joined:
+            self._keep_joined_edges(con, joined)
+
+    def _keep_joined_edges(self, con, joined: list[tuple[int, int, str, float, float, float]]) -> None:
+        """The joined accounts' edges with their network's members, kind by kind, as significant edges."""
+        con.execute(
+            f"CREATE OR REPLACE TABLE {WORK}.joined (account INTEGER, network BIGINT, kind VARCHAR, "
+            "p DOUBLE, q DOUBLE, window_s DOUBLE)"
+        )
+        con.executemany(f"INSERT INTO {WORK}.joined VALUES (?, ?, ?, ?, ?, ?)", joined)
+        for i, run in enumerate(self.runs_):
+            if not run.joined:
+                continue
+            con.execute(
+                f"""CREATE OR REPLACE TABLE {WORK}.joined_coact AS
+                    SELECT c.* FROM unmask_work.coact_{i} c SEMI JOIN (
+                        SELECT least(j.account, m.aid) AS account_a, greatest(j.account, m.aid) AS account_b
+                        FROM {WORK}.joined j JOIN {WORK}.members m ON m.network = j.network
+                        WHERE j.kind = '{run.kind}') USING (account_a, account_b)"""
+            )
+            con.execute(f"CREATE OR REPLACE TABLE {WORK}.joined_edges ({pairs.EDGE_COLUMNS})")
+            pairs.aggregate_edges(
+                con,
+                f"{WORK}.joined_coact",
+                run.kind,
+                self.episode_s,
+                f"{WORK}.joined_edges",
+                single=True,
+                work=WORK,
+            )
+            con.execute(
+                f"DELETE FROM {_EDGES} e USING {WORK}.joined_edges x WHERE e.kind = x.kind "
+                "AND e.account_a = x.account_a AND e.account_b = x.account_b"
+            )
+            con.execute(
+                f"""INSERT INTO {_EDGES} BY NAME
+                    SELECT x.*, NULL::DOUBLE AS expected, j.p AS p_null, j.window_s, j.p AS p_value,
+                           j.q AS q_value, true AS significant, 'network' AS test
+                    FROM {WORK}.joined_edges x JOIN {WORK}.joined j
+                      ON j.kind = x.kind AND j.account IN (x.account_a, x.account_b)"""
+            )
+        counts = dict(
+            con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
+        )
+        for run in self.runs_:
+            run.significant = int(counts.get(run.kind, 0))
 
     def _networks(self, con) -> None:
         kept = con.sql(
@@ -483,7 +576,7 @@ class Coordination:
             f"e.episodes, "
             f"make_timestamptz(e.first_ms * 1000) AS first_time, "
             f"make_timestamptz(e.last_ms * 1000) AS last_time, "
-            f"x.median_gap_s, e.expected, e.p_value, e.q_value, e.window_s, x.evidence "
+            f"x.median_gap_s, e.expected, e.p_value, e.q_value, e.window_s, e.test, x.evidence "
             f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
             f"JOIN {ACCOUNTS} na ON na.aid = e.account_a JOIN {ACCOUNTS} nb ON nb.aid = e.account_b "
             f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"
@@ -599,6 +692,7 @@ def _describe(
                         }
                     )
         scores = [1.0 - best_q.get(acc, 1.0) for acc in accs]
+        by_pair = {acc for r in net_rows if r.get("test") == "pair" for acc in (r["account_a"], r["account_b"])}
         networks.append(
             {
                 "network_id": net,
@@ -615,6 +709,8 @@ def _describe(
                     for o, c in sorted(objects.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
                 ],
                 "score": round(float(np.median(scores)), 6) if scores else 0.0,
+                # Accounts in the network only through the network test (see unmask.coordination.attach).
+                "joined": sum(1 for acc in accs if acc not in by_pair) if with_null else 0,
                 "example_posts": examples,
             }
         )

@@ -235,6 +235,40 @@ def chernoff_p_values(t: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.exp(np.minimum(log_bound.min(axis=1), 0.0)) if len(log_bound) else np.ones(0)
 
 
+def tested_edges_sql(edges: str, surprise: str, windows: Sequence[float], timing: bool) -> str:
+    """The edges with their p-value: each window's Chernoff p (1 where the pair shared fewer than two
+    occasions within it; the larger of the two sides), the smallest over the windows times their number
+    (Bonferroni: valid whatever the dependence between windows), and the window that gave it."""
+    g = [f"g{j}_" if timing else "g0_" for j in range(len(windows))]
+    per_window = ", ".join(
+        f"max(CASE WHEN n{j} >= 2 THEN {chernoff_p_sql(f't{j}', g[j])} ELSE 1.0 END) AS p{j}"
+        for j in range(len(windows))
+    )
+    ps = [f"p{j}" for j in range(len(windows))]
+    best = f"least({', '.join(ps)})" if len(ps) > 1 else ps[0]
+    which = " ".join(f"WHEN p{j} = {best} THEN {w!r}" for j, w in enumerate(windows))
+    return (
+        f"SELECT e.*, x.expected, least(1.0, {len(ps)} * {best}) AS p_null, "
+        f"CASE {which} END AS window_s, [{', '.join(ps)}] AS p_windows "
+        f"FROM {edges} e LEFT JOIN (SELECT account_a, account_b, max(expected) AS expected, {per_window} "
+        f"FROM {surprise} GROUP BY ALL) x USING (account_a, account_b)"
+    )
+
+
+def window_q_values(p: np.ndarray, window_pairs: Sequence[int]) -> np.ndarray:
+    """q-values of one kind's edges whose p-values at each window are the columns of ``p``: one family per
+    window, Benjamini–Hochberg over its ``window_pairs[j]`` pairs (every pair that co-acted within it, tested
+    or not) at alpha / W, so an edge's q is the smallest over its windows of W × its family's BH q."""
+    q = np.ones(len(p))
+    factor = p.shape[1] if p.ndim == 2 else 1
+    for j, m in enumerate(window_pairs):
+        tested = np.flatnonzero(p[:, j] < 1.0)
+        if len(tested):
+            family = np.minimum(1.0, factor * benjamini_hochberg(p[tested, j], m=m))
+            q[tested] = np.minimum(q[tested], family)
+    return q
+
+
 def benjamini_hochberg(p: np.ndarray, m: int | None = None) -> np.ndarray:
     """q-values (BH-adjusted p-values) for ``p``, as if ``m`` ≥ len(p) hypotheses were tested."""
     p = np.asarray(p, dtype=float)

@@ -238,9 +238,13 @@ def _evidence(rows: list[dict[str, Any]], max_evidence: int) -> list[Evidence]:
 
 
 def _tested_claim(net: dict[str, Any]) -> str:
+    joined = net.get("joined", 0)
+    through = (
+        f" ({joined} of the accounts through their co-actions with the network as a whole)" if joined else ""
+    )
     return (
         f"{net['size']} accounts acted together ({', '.join(net['kinds'])}) more often than chance allows: "
-        f"{net['edges']} pairs co-acted significantly, with a median gap of "
+        f"{net['edges']} pairs co-acted significantly{through}, with a median gap of "
         f"{net['median_gap_s']:.0f} s, from {net['first_time'][:10]} to {net['last_time'][:10]}."
     )
 

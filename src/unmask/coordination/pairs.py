@@ -58,6 +58,22 @@ def create_coactions(con: duckdb.DuckDBPyConnection, actions: str, window_s: flo
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
+def window_pairs(
+    con: duckdb.DuckDBPyConnection, coactions: str, windows: tuple[float, ...], pairs: int
+) -> list[int]:
+    """How many pairs co-acted within each window (``pairs``, all of them, for a single window): the m of
+    each window's correction."""
+    if len(windows) == 1:
+        return [pairs]
+    within = ", ".join(f"count(*) FILTER (WHERE gap <= {round(w * 1000)})" for w in windows)
+    return list(
+        con.execute(
+            f"SELECT {within} FROM (SELECT min(abs(t_ms_b - t_ms_a)) AS gap FROM {coactions} "
+            "GROUP BY account_a, account_b)"
+        ).fetchall()[0]
+    )
+
+
 EDGE_COLUMNS = (
     "account_a INTEGER, account_b INTEGER, kind VARCHAR, weight BIGINT, coactions BIGINT, episodes BIGINT, "
     "first_ms BIGINT, last_ms BIGINT"
