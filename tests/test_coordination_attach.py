@@ -68,3 +68,17 @@ def test_the_crowd_does_not_join(case: Case, tmp_path: Path, attach: bool) -> No
     operation(case, tmp_path)
     found = Coordination(kinds=("share",), window=60, attach=attach).fit(case)
     assert not set(found.accounts_.column("account_id").to_pylist()) & set(CROWD)
+
+
+def test_the_case_and_the_files_say_which_test_kept_each_edge(case: Case, tmp_path: Path) -> None:
+    from unmask.coordination.run import run
+
+    operation(case, tmp_path)
+    done = run(case, out_dir=tmp_path / "out", kinds=("share",), window=60)
+    stored = case.query("SELECT account_a, account_b, test FROM coordination_edges")
+    assert {r["test"] for r in stored if {r["account_a"], r["account_b"]} & set(EDGE)} == {"network"}
+    assert {r["test"] for r in stored if {r["account_a"], r["account_b"]} <= set(CORE)} == {"pair"}
+    header = (tmp_path / "out" / "edges.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert '"test"' in header
+    [finding] = done.findings
+    assert finding.calibrated and "calibrated on planted scenarios only" in finding.limitations

@@ -231,7 +231,7 @@ def test_attribution_runs_move_into_runs(tmp_path: Path, monkeypatch) -> None:
     with Case.open(path, read_only=True) as c:  # an old case read as it is
         assert c.schema_version() == 4 and last_state(c) == "d"
     with Case.open(path) as c:
-        assert c.schema_version() == 5 and last_state(c) == "d"
+        assert c.schema_version() == unmask.case.MIGRATIONS[-1].version and last_state(c) == "d"
         [row] = c.query("SELECT engine, input_digest, counts FROM runs")
         assert row["engine"] == "attribution" and json.loads(row["counts"]) == {
             "entities": 1,

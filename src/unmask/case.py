@@ -69,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "records", "003_records.sql"),
     Migration(4, "sources", "004_sources.sql"),
     Migration(5, "runs", "005_runs.sql"),
+    Migration(6, "edge test", "006_edge_test.sql"),
 )
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from unmask.case import Case
 from unmask.coordination import actions, attach, nearduplicates, null, pairs
+from unmask.coordination.calibration import calibrate
 from unmask.coordination.communities import leiden_partition
 from unmask.coordination.window import DEFAULT_WINDOWS, estimate_window, time_resolution
 from unmask.errors import OptionError
@@ -111,7 +112,9 @@ class Coordination:
         last_time, top_objects, score, joined (how many accounts are in it through the network test only),
         example_posts); when untested, ranked by their edges' episodes, then
         weight (network_id follows the rank).
-    accounts_ : pyarrow table (account_id, network_id, score).
+    accounts_ : pyarrow table (account_id, network_id, score): the score is 1 − the account's best q,
+        calibrated on planted runs (:mod:`unmask.coordination.calibration`); 0 when untested. A network's
+        score is the mean of its accounts'.
     edges_ : pyarrow table of the kept edges (significant, or weight ≥ min_weight when untested, then
         ranked by episodes, then weight); ``window_s`` is the window at which a tested edge did best;
         ``test`` says which test kept it: 'pair', or 'network' for a joined account's edges with the
@@ -665,9 +668,15 @@ def _describe(
             members.setdefault(net, []).append(account)
     best_q: dict[str, float] = {}
     for row in rows:
-        q = row["q_value"] if with_null else 0.0
+        q = row["q_value"] if with_null else 1.0
         for acc in (row["account_a"], row["account_b"]):
             best_q[acc] = min(best_q.get(acc, 1.0), q)
+    # Calibrated on planted runs (unmask.coordination.calibration); without a test there is nothing to
+    # calibrate, and the score is 0 like the finding's confidence.
+    accounts_all = sorted(acc for acc, net in network_of.items() if net >= 0)
+    raw = np.array([1.0 - best_q.get(acc, 1.0) for acc in accounts_all])
+    calibrated = calibrate(raw) if with_null and len(raw) else np.zeros(len(raw))
+    score_of = dict(zip(accounts_all, calibrated.tolist(), strict=True))
     networks = []
     for net in sorted(members):
         accs = sorted(members[net])
@@ -691,8 +700,10 @@ def _describe(
                             "account_b": r["account_b"],
                         }
                     )
-        scores = [1.0 - best_q.get(acc, 1.0) for acc in accs]
-        by_pair = {acc for r in net_rows if r.get("test") == "pair" for acc in (r["account_a"], r["account_b"])}
+        scores = [score_of[acc] for acc in accs]
+        by_pair = {
+            acc for r in net_rows if r.get("test") == "pair" for acc in (r["account_a"], r["account_b"])
+        }
         networks.append(
             {
                 "network_id": net,
@@ -708,15 +719,13 @@ def _describe(
                     {"object": o, "coactions": c}
                     for o, c in sorted(objects.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
                 ],
-                "score": round(float(np.median(scores)), 6) if scores else 0.0,
+                "score": round(float(np.mean(scores)), 6) if scores else 0.0,
                 # Accounts in the network only through the network test (see unmask.coordination.attach).
                 "joined": sum(1 for acc in accs if acc not in by_pair) if with_null else 0,
                 "example_posts": examples,
             }
         )
-    account_rows = sorted(
-        (acc, net, round(1.0 - best_q.get(acc, 1.0), 6)) for acc, net in network_of.items() if net >= 0
-    )
+    account_rows = sorted((acc, net, round(score_of[acc], 6)) for acc, net in network_of.items() if net >= 0)
     accounts = pa.table(
         {
             "account_id": pa.array([r[0] for r in account_rows], pa.string()),

@@ -22,6 +22,7 @@ import igraph as ig
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unmask.coordination import calibration
 from unmask.findings import Evidence, Finding
 from unmask.outfiles import atomic, out_folder, write_csv, write_text, xml_safe
 
@@ -42,14 +43,16 @@ EDGE_COLUMNS = (
     "last_time",
     "median_gap_s",
     "window_s",
+    "test",
     "network_id",
 )
 LIMITATIONS = (
     "Acting together is not proof of a common operator: shared schedulers, fan communities and news "
-    "aggregators can act in step. The null model assumes that, given how much each account acts each day "
-    "and how popular each object is that day, whom it co-acts with is chance; a community whose members "
-    "follow one another closely can exceed it without coordination. Read the evidence rows before "
-    "attributing the network to anyone."
+    "aggregators can act in step. The null model assumes that, given how much each account acts each day, "
+    "how popular each object is that day and where in a crowd each account usually acts, whom it co-acts "
+    "with is chance; a community whose members follow one another closely (fans who are first on one "
+    "source's posts only) can exceed it without coordination. Read the evidence rows before attributing "
+    "the network to anyone."
 )
 
 
@@ -195,8 +198,8 @@ def network_findings(found: Coordination, *, max_evidence: int = 50) -> list[Fin
                     kind="coordinated-network",
                     claim=_tested_claim(net),
                     confidence=float(net["score"]),
-                    limitations=LIMITATIONS,
-                    **common,
+                    limitations=f"{LIMITATIONS} {calibration.note()}",
+                    **{**common, "calibrated": True},
                 )
             )
         else:

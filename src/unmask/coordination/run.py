@@ -159,7 +159,7 @@ def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: in
         con.execute(
             f"INSERT INTO coordination_edges SELECT {run_id}, account_a, account_b, kind, weight, coactions,"
             f" episodes, expected, p_value, q_value, {tested(found)}, first_time, last_time, median_gap_s,"
-            " window_s, network_id FROM _unmask_run_edges"
+            " window_s, network_id, test FROM _unmask_run_edges"
         )
         con.execute(
             f"INSERT INTO coordination_evidence SELECT {run_id}, account_a, account_b, kind, seq, ev.object,"
