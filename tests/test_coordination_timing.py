@@ -12,6 +12,7 @@ import pytest
 from test_coordination import at, load
 from unmask.case import Case
 from unmask.coordination import Coordination
+from unmask.coordination.detector import TIMED_KINDS
 from unmask.coordination.null import _timing_statements
 
 DAYS = 12
@@ -88,14 +89,16 @@ def test_accounts_that_are_always_first_are_not_flagged_for_meeting_there(
     assert not set(found.accounts_.column("account_id").to_pylist()) & set(fans)
 
 
-def test_several_objects_of_one_post_are_one_moment() -> None:
-    """Five hashtags of one post are one moment, not five independent coincidences: only one of them (the
-    widest span) keeps its timing; the others span the whole order, so their timing factor is 1."""
+@pytest.mark.parametrize("step_ms", [0, 5_000])
+def test_several_objects_of_one_moment_are_one_coincidence(step_ms: int) -> None:
+    """Five hashtags of one post, or five posts of a burst within the window (a bot posting a feed's new
+    headlines), are one moment, not five independent coincidences: only one of them (the widest span) keeps
+    its timing; the others span the whole order, so their timing factor is 1."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA w")
     con.execute(
         "CREATE TABLE acts AS SELECT * FROM (VALUES "
-        + ", ".join(f"(1, {oid}, 1000, 1, 7)" for oid in range(5))  # account 1: one post, five objects
+        + ", ".join(f"(1, {oid}, {1000 + step_ms * oid}, 1, {7 + oid * (step_ms > 0)})" for oid in range(5))
         + ", "
         + ", ".join(
             f"({a}, {oid}, {1000 + 90_000 * a * (oid + 1)}, 1, {a})" for a in range(2, 6) for oid in range(5)
@@ -111,3 +114,11 @@ def test_several_objects_of_one_post_are_one_moment() -> None:
     spans = con.execute("SELECT lo0, hi0 FROM w.occasions WHERE account = 1 ORDER BY oid").fetchall()
     assert sum(1 for lo, hi in spans if (lo, hi) != (0.0, 1.0)) == 1
     assert len(spans) == 5
+
+
+def test_timing_is_counted_for_posts_accounts_and_links_by_default() -> None:
+    default = Coordination()
+    assert [k for k in ("share", "reply", "mention", "link") if default._timed(k)] == list(TIMED_KINDS)
+    assert not any(default._timed(k) for k in ("text", "near_text", "hashtag", "hashtag_set", "column:x"))
+    assert Coordination(timing=True)._timed("near_text") and not Coordination(timing=False)._timed("share")
+    assert Coordination(timing=("hashtag",))._timed("hashtag")

@@ -31,7 +31,9 @@ popularity-aware weighting of Pacheco et al. 2021, stratified in time like the n
   within seconds (a fan with notifications on, a news bot) has its habit at 0, so meeting another early
   account there adds nothing; a group that acts together at a different moment of each burst is surprising.
   Where u acted several times on U its span is not one position, and the timing factor is 1 (the occasion
-  alone). The habits include the occasions being tested, which favours the accounts.
+  alone). One moment of u — a post with several objects of the kind, or a burst of posts within the widest
+  window — is one timing coincidence: only its occasion with the widest span keeps the factor. The habits
+  include the occasions being tested, which favours the accounts.
 * Edges that co-acted on a single occasion are never significant and get p = 1; every edge counts in the
   Benjamini–Hochberg false discovery rate correction (Benjamini & Hochberg 1995). ``expected`` reports the
   expected number of occasions shared within the widest window, ``Σ p_U`` (times the timing factor), for
@@ -170,12 +172,11 @@ def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]
     last = len(limits) - 1
     return [
         f"""CREATE OR REPLACE TABLE {work}.positions AS
-            SELECT account, oid, ep, acts, src, rec,
+            SELECT account, oid, ep, acts, t0,
                    (rank() OVER (PARTITION BY oid, ep ORDER BY t0) - 1
                     + count(*) OVER (PARTITION BY oid, ep, t0) / 2.0) / n AS q, {frames}
             FROM (SELECT *, count(*) OVER (PARTITION BY oid, ep) AS n
-                  FROM (SELECT account, oid, t_ms // {e} AS ep, min(t_ms) AS t0, count(*) AS acts,
-                               arg_min(source_id, t_ms) AS src, arg_min(record_no, t_ms) AS rec
+                  FROM (SELECT account, oid, t_ms // {e} AS ep, min(t_ms) AS t0, count(*) AS acts
                         FROM {actions} GROUP BY ALL))""",
         f"""CREATE OR REPLACE TABLE {work}.habits AS
             WITH b AS (SELECT account, least(floor(q * {BINS}), {BINS - 1})::INTEGER AS bin, count(*) AS c
@@ -189,13 +190,20 @@ def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]
                                                       ORDER BY k)) AS cum
             FROM (SELECT *, sum(c) OVER (PARTITION BY account ORDER BY k) AS s FROM dense)
             GROUP BY account, r""",
-        # One post with several objects of the kind (three hashtags) is one moment, not three independent
-        # ones: only the object whose span is widest keeps its timing, the others get the whole order.
+        # One moment of an account — a post with several objects of the kind (three hashtags), or a burst of
+        # posts within the widest window (a bot posting a feed's new headlines at once) — is one timing
+        # coincidence, not one per object: only the object whose span is widest keeps its timing, the
+        # others get the whole order (factor 1).
         f"""CREATE OR REPLACE TABLE {work}.occasions AS
             SELECT o.*, x.acts, {kept} FROM {work}.occasions o
-            JOIN (SELECT *, row_number() OVER (PARTITION BY account, src, rec
+            JOIN (SELECT *, row_number() OVER (PARTITION BY account, moment
                                                 ORDER BY hi{last} - lo{last} DESC, oid) AS nth
-                  FROM {work}.positions) x USING (account, oid, ep)""",
+                  FROM (SELECT *, sum(fresh) OVER (PARTITION BY account ORDER BY t0, oid, ep
+                                                   ROWS UNBOUNDED PRECEDING) AS moment
+                        FROM (SELECT *, CASE WHEN t0 - lag(t0) OVER (PARTITION BY account
+                                                                     ORDER BY t0, oid, ep)
+                                                  <= {limits[-1] or 0} THEN 0 ELSE 1 END AS fresh
+                              FROM {work}.positions))) x USING (account, oid, ep)""",
         f"DROP TABLE {work}.positions",
     ]
 
