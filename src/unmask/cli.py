@@ -498,8 +498,9 @@ def coordination(
         bool,
         typer.Option(
             "--timing/--no-timing",
-            help="Count acting within the window as evidence, against each account's own habit of where in a "
-            "crowd it acts (--no-timing: joining the same object on the same day only).",
+            help="Count acting within the window as evidence (share, reply, mention and link), against each "
+            "account's own habit of where in a crowd it acts (--no-timing: joining the same object on the "
+            "same day only).",
         ),
     ] = True,
     alpha: Annotated[
@@ -518,7 +519,7 @@ def coordination(
 ) -> None:
     """Find networks of accounts that act together more often than an organic crowd would."""
     from unmask.coordination.actions import parse_kinds
-    from unmask.coordination.detector import MAX_AUTO_WINDOW_S
+    from unmask.coordination.detector import MAX_AUTO_WINDOW_S, TIMED_KINDS
     from unmask.coordination.run import run
     from unmask.outfiles import out_folder
 
@@ -532,7 +533,7 @@ def coordination(
                 kinds=parse_kinds(kinds),
                 window=window,
                 null=null,
-                timing=timing,
+                timing=TIMED_KINDS if timing else False,
                 alpha=alpha,
                 min_weight=min_weight,
                 max_object_accounts=max_object_accounts,
