@@ -405,7 +405,7 @@ def test_cli_attribute(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--closed-set"])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [set(r) for r in rows] == [{"id", "author", "score"}] * 4
+    assert [set(r) for r in rows] == [{"id", "author", "score", "agree", "methods"}] * 4
     assert [r["author"] for r in rows] == truth
     result = CliRunner().invoke(app, args)  # open set: an author or <UNK>
     assert result.exit_code == 0, result.output

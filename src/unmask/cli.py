@@ -857,14 +857,15 @@ def persona_link(
 def persona_attribute(
     known: Annotated[Path, typer.Option("--known", help="JSON Lines {id, author, text}.")],
     unknown: Annotated[Path, typer.Option("--unknown", help="JSON Lines {id, text}.")],
-    out_path: Annotated[Path, typer.Option("--out", help="JSON Lines {id, author, score}.")],
+    out_path: Annotated[Path, typer.Option("--out", help="JSON Lines {id, author, score, agree, methods}.")],
     case: OptionalCase = None,
     open_set: Annotated[
         bool, typer.Option("--open-set/--closed-set", help="Answer <UNK> when no known author fits.")
     ] = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Attribute unknown texts to known authors (character n-gram model), or to <UNK>."""
+    """Attribute unknown texts to known authors, or to <UNK>: n-gram SVMs and Cosine Delta, weighed on
+    held-out known texts; each method's answer is shown, and whether they agree."""
     from unmask.outfiles import out_file, write_jsonl
     from unmask.persona import engine
 
@@ -876,13 +877,32 @@ def persona_attribute(
             # Unknown texts have no byline: each is filed under its own id.
             unknown_table = engine.import_documents(c, unknown, mapping={"byline": "id"})
             on_stage(f"persona: attributing {plural(unknown_table.num_rows, 'text')}")
-            rows = engine.attribute(known_table, unknown_table, open_set=open_set)
-        write_jsonl(out_path, rows, default=_json_default)
+            result = engine.attribute(known_table, unknown_table, open_set=open_set)
+            findings = engine.attribute_findings(result, known_table, unknown_table)
+            engine.write_attribute_findings(c, unknown_table, findings)
+        write_jsonl(out_path, result.rows, default=_json_default)
     if as_json:
-        _print_json(rows)
+        _print_json(result.rows)
         return
-    out.print(_table(plural(len(rows), "text"), rows[:50]))
-    out.print(f"wrote {visible(out_path)}")
+    for line in result.summary():
+        out.print(visible(line))
+    methods = list(result.weights)
+    shown = [
+        {
+            "id": r["id"],
+            "author": r["author"],
+            "score": r["score"],
+            "agree": "yes" if r["agree"] else "NO",
+            **{m: f"{r['methods'][m]['author']} {r['methods'][m]['score']:.2f}" for m in methods},
+        }
+        for r in result.rows[:50]
+    ]
+    disputed = sum(not r["agree"] for r in result.rows)
+    out.print(_table(f"{plural(len(result.rows), 'text')}; the methods disagree on {disputed}", shown))
+    out.print(
+        f"wrote {visible(out_path)}; {plural(len(findings), 'shared-writer finding')} (texts given a known "
+        "author on which the methods agree, combined score above 0.5)"
+    )
 
 
 @persona_app.command("rhythm")
