@@ -82,3 +82,38 @@ def test_the_case_and_the_files_say_which_test_kept_each_edge(case: Case, tmp_pa
     assert '"test"' in header
     [finding] = done.findings
     assert finding.calibrated and "calibrated on planted scenarios only" in finding.limitations
+
+
+def test_the_command_shows_who_joined_and_can_turn_timing_off(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    path = tmp_path / "c.duckdb"
+    with Case.open(path) as case:
+        operation(case, tmp_path)
+    runner = CliRunner(env={"COLUMNS": "250"})
+    shown = runner.invoke(
+        app, ["coordination", "--case", str(path), "--out", str(tmp_path / "o"), "--kinds", "share"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "joined" in shown.output
+    off = runner.invoke(
+        app,
+        [
+            "coordination",
+            "--case",
+            str(path),
+            "--out",
+            str(tmp_path / "p"),
+            "--kinds",
+            "share",
+            "--no-timing",
+        ],
+    )
+    assert off.exit_code == 0, off.output
+    with Case.open(path, read_only=True) as case:
+        [params] = [
+            r["parameters"] for r in case.query("SELECT parameters FROM runs ORDER BY run_id DESC LIMIT 1")
+        ]
+    assert '"timing": false' in params

@@ -563,7 +563,9 @@ def coordination(
     # Without a test, the edges kept are not "significant": the column says what they are.
     kept = "significant" if done.tested else "kept (untested)"
     kind_rows = [{**dataclasses.asdict(r), kept: r.significant} for r in found.runs_]
-    kind_columns = ["kind", "actions", "coactions", "pairs", "edges", kept, *capped, "seconds"]
+    # Accounts that joined a network through the network test (coordination.attach), when any did.
+    joined = ["joined"] if any(r.joined for r in found.runs_) else []
+    kind_columns = ["kind", "actions", "coactions", "pairs", "edges", kept, *joined, *capped, "seconds"]
     out.print(_table("Kinds", kind_rows, kind_columns))
     rows = [
         {
