@@ -322,6 +322,8 @@ def test_cli_warns_when_the_reference_is_small(tmp_path: Path, persona_files) ->
         str(out),
         "--case",
         str(case),
+        "--reference",
+        "federalist",
     ]
     result = CliRunner().invoke(app, args)  # the shipped Federalist reference: three writers
     assert result.exit_code == 0, result.output
@@ -330,6 +332,24 @@ def test_cli_warns_when_the_reference_is_small(tmp_path: Path, persona_files) ->
     assert rows[0]["reference"].startswith("federalist")
     found = CliRunner().invoke(app, ["findings", "--case", str(case), "--json"])
     assert json.loads(found.output) == []
+
+
+def test_cli_writers_without_a_reference_uses_the_case_or_refuses(tmp_path: Path, persona_files) -> None:
+    from unmask.case import Case
+    from unmask.persona.engine import import_documents
+
+    case = tmp_path / "c.duckdb"
+    args = ["persona", "writers", "--docs", str(persona_files["docs"]), "--case", str(case)]
+    refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a.jsonl")])
+    assert refused.exit_code == 2
+    assert "no --reference" in refused.output and "--reference federalist" in refused.output
+    assert not (tmp_path / "a.jsonl").exists()
+    with Case.open(case) as c:  # ten single writers' articles join the case
+        import_documents(c, persona_files["reference"])
+    used = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b.jsonl")])
+    assert used.exit_code == 0, used.output
+    rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert rows and all(r["reference"] == "the case's other bylines" for r in rows)
 
 
 def test_cli_rhythm(tmp_path: Path) -> None:

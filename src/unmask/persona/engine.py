@@ -80,10 +80,22 @@ def load_documents(case: Case, docs: str | Path | None, bylines: Sequence[str] |
 
 
 def reference(case: Case, given: str | Path | None, *, exclude: Sequence[str] = ()) -> Reference:
-    """The reference named by ``given``: None or ``federalist``, ``case``, or a file to import."""
-    if given is None or str(given) == FEDERALIST:
+    """The reference named by ``given``: ``federalist``, ``case``, or a file to import. None means the case's
+    other bylines when they are :data:`MIN_REFERENCE_WRITERS` writers or more, and is refused otherwise: a
+    verdict against 18th-century essays, or against a handful of writers, says little about a byline."""
+    if given is not None and str(given) == FEDERALIST:
         rows = [r for r in federalist().to_pylist() if r["byline"] in ("HAMILTON", "MADISON", "JAY")]
         return Reference(FEDERALIST_NAME, [r["text"] for r in rows], [r["byline"] for r in rows])
+    if given is None:
+        others = {b for b in case_documents(case).column("byline").to_pylist()} - set(exclude)
+        if len(others) < MIN_REFERENCE_WRITERS:
+            raise OptionError(
+                f"no --reference: the case has {len(others)} other bylines, fewer than "
+                f"{MIN_REFERENCE_WRITERS}, to show how much one writer varies. Pass --reference FILE "
+                "(articles by known single writers, of the same kind as the bylines tested), or "
+                "--reference federalist (the shipped Federalist Papers: 18th-century essays, another kind)"
+            )
+        given = "case"
     if str(given) == "case":
         table = case_documents(case)
         name = "the case's other bylines"
