@@ -56,7 +56,7 @@ def test_shipped_json_is_package_data_and_names_what_it_was_fitted_on():
 
 
 def test_note_says_planted_scenarios_only_and_names_them():
-    note = calibration.CALIBRATION_NOTE
+    note = calibration.note()
     doc = _shipped()
     assert "calibrated on planted scenarios only" in note
     assert all(name in note for name in doc["scenarios"])
@@ -107,7 +107,7 @@ def test_missing_json_fails_at_use_not_at_import(monkeypatch):
         with pytest.raises(module.CalibrationError, match="cannot be read"):
             module.calibrate(np.array([0.5]))
         with pytest.raises(module.CalibrationError):
-            _ = module.CALIBRATION_NOTE
+            module.note()
     finally:
         monkeypatch.undo()
         importlib.reload(calibration)

@@ -7,11 +7,11 @@ raw score (each block's rate smoothed to (k + 1) / (n + 2), so never exactly 0 o
 ``bench/coordination_calibration.py`` on planted runs of ``bench/planted.py`` across scenarios, with one
 seed held out to measure it (docs/coordination.md). :func:`calibrate` applies it: piecewise linear between
 the fitted points, flat beyond them, so monotone and within [0, 1]. It was fitted on planted scenarios only
-(:data:`CALIBRATION_NOTE` says on which): on real operations the calibrated score is a better founded scale
+(:func:`note` says on which): on real operations the calibrated score is a better founded scale
 than 1 − q, not a measured probability.
 
 The JSON is read on first use, not on import: a missing or malformed file raises :class:`CalibrationError`
-from :func:`calibrate` or :data:`CALIBRATION_NOTE`.
+from :func:`calibrate` or :func:`note`.
 
 Example::
 
@@ -19,7 +19,7 @@ Example::
     >>> from unmask.coordination import calibration
     >>> calibration.calibrate(np.array([0.0, 0.99, 0.999, 1.0])).round(4)   # doctest: +SKIP
     array([0.0156, 0.0593, 0.2436, 0.9997])
-    >>> "calibrated on planted scenarios only" in calibration.CALIBRATION_NOTE
+    >>> "calibrated on planted scenarios only" in calibration.note()
     True
 """
 
@@ -137,10 +137,3 @@ def note() -> str:
         f"fitted on synthetic runs of bench/planted.py (scenarios {', '.join(fitted.scenarios)}; seeds "
         f"{', '.join(map(str, fitted.seeds))}{held}; {posts}), not on real operations."
     )
-
-
-def __getattr__(name: str) -> str:
-    # CALIBRATION_NOTE is read from the JSON on first use, so that importing this module never fails.
-    if name == "CALIBRATION_NOTE":
-        return note()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

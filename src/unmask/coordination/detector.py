@@ -449,6 +449,9 @@ class Coordination:
                 f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant, "
                 f"NULL::VARCHAR AS test FROM {_ROWS}"
             )
+        self._count_significant(con)
+
+    def _count_significant(self, con) -> None:
         counts = dict(
             con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
         )
@@ -489,14 +492,10 @@ class Coordination:
         ).to_arrow_table()
         if not sig.num_rows:
             return
-        q = sig.column("q_value").to_numpy().astype(float)
-        part = leiden_partition(
+        part = self._partition(
             sig.column("account_a").to_numpy(),
             sig.column("account_b").to_numpy(),
-            -np.log10(np.maximum(q, 1e-300)),
-            seed=self.seed,
-            resolution=self.resolution,
-            min_size=self.min_network_size,
+            _evidence_weight(sig.column("q_value").to_numpy().astype(float)),
         )
         keep = part.membership >= 0
         if not keep.any():
@@ -577,11 +576,13 @@ class Coordination:
                     FROM {WORK}.joined_edges x JOIN {WORK}.joined j
                       ON j.kind = x.kind AND j.account IN (x.account_a, x.account_b)"""
             )
-        counts = dict(
-            con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
+        self._count_significant(con)
+
+    def _partition(self, a: np.ndarray, b: np.ndarray, weight: np.ndarray):
+        """Leiden communities of the edges (a, b) with the run's seed, resolution and smallest size."""
+        return leiden_partition(
+            a, b, weight, seed=self.seed, resolution=self.resolution, min_size=self.min_network_size
         )
-        for run in self.runs_:
-            run.significant = int(counts.get(run.kind, 0))
 
     def _networks(self, con) -> None:
         kept = con.sql(
@@ -598,12 +599,10 @@ class Coordination:
         b = kept.column("account_b").to_numpy(zero_copy_only=False)
         if self.tested_:
             q = kept.column("q_value").to_numpy(zero_copy_only=False).astype(float)
-            evidence = -np.log10(np.maximum(q, 1e-300))
+            evidence = _evidence_weight(q)
         else:
             evidence = kept.column("weight").to_numpy().astype(float)
-        part = leiden_partition(
-            a, b, evidence, seed=self.seed, resolution=self.resolution, min_size=self.min_network_size
-        )
+        part = self._partition(a, b, evidence)
         network_of = dict(zip(part.accounts, part.membership.tolist(), strict=True))
         net_a = np.array([network_of.get(x, -1) for x in a.tolist()], dtype=np.int64)
         net_b = np.array([network_of.get(x, -1) for x in b.tolist()], dtype=np.int64)
@@ -618,6 +617,11 @@ class Coordination:
             net_a = edges.column("network_id").to_numpy()
         self.edges_ = edges
         self.networks_, self.accounts_ = _describe(self.edges_, internal, net_a, network_of, self.tested_)
+
+
+def _evidence_weight(q: np.ndarray) -> np.ndarray:
+    """An edge's weight in the account graph: −log10 q."""
+    return -np.log10(np.maximum(q, 1e-300))
 
 
 def _untested_order(edges: pa.Table) -> np.ndarray:

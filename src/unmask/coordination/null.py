@@ -20,7 +20,8 @@ popularity-aware weighting of Pacheco et al. 2021, stratified in time like the n
   Under the null, occasions are joined independently, and the Chernoff bound
   ``P(T ≥ t) ≤ min_θ exp(Σ_U ln(1 − p_U + p_U^{1−θ}) − θ t)`` (θ in a fixed grid) is a valid p-value.
   It is computed from u's occasions and from v's, and the larger is kept.
-* **Timing, against the account's own habit** (``timing=True``, the default). Joining an occasion is not
+* **Timing, against the account's own habit** (``timing=True``; the detector turns it on for the kinds of
+  ``detector.TIMED_KINDS``). Joining an occasion is not
   yet acting within the window of another account: on a viral post shared over hours, two accounts meet
   within a minute only if their positions in the crowd's order agree. Each account's habit is where in an
   occasion's order (0 = first, 1 = last account) it usually acts: a histogram of its positions over all its
@@ -75,8 +76,9 @@ def surprise_statements(
     every co-action of ``coactions``), the expected shared occasions, ``g_θ`` for each θ in :data:`THETAS`
     (see module docstring).
 
-    The g_θ do not depend on the window, only the shared occasions do: several windows cost one more
-    minimum (the pair's tightest gap on each shared occasion) and a sum per window.
+    Without timing the g_θ do not depend on the window, only the shared occasions do: several windows cost
+    one more minimum (the pair's tightest gap on each shared occasion) and a sum per window. With timing each
+    window has its own g_θ (columns ``g{j}_{i}``, see :func:`g_prefix`).
 
     Separate statements, each materialising a table, so that every step can spill to disk.
     """
@@ -84,8 +86,7 @@ def surprise_statements(
     d = max(round(stratum_s * 1000), e)
     limits = [round(w * 1000) for w in windows] or [None]
     within = [f"sh.gap_ms <= {w}" if w is not None else "sh.gap_ms IS NOT NULL" for w in limits]
-    # Without timing every window shares one set of g_θ (the occasions' chance does not depend on it).
-    prefixes = [f"g{j}_" for j in range(len(limits))] if timing else ["g0_"]
+    prefixes = [g_prefix(j, timing) for j in range(len(limits) if timing else 1)]
     p_of = [f"o.p * o.f{j}" for j in range(len(limits))] if timing else ["o.p"]
     gs = ", ".join(
         f"sum(CASE WHEN {p} > 0 THEN {_log_mgf_sql(f'greatest({p}, {_P_FLOOR})', th)} ELSE 0 END) AS {g}{i}"
@@ -243,13 +244,18 @@ def chernoff_p_values(t: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.exp(np.minimum(log_bound.min(axis=1), 0.0)) if len(log_bound) else np.ones(0)
 
 
+def g_prefix(window: int, timing: bool) -> str:
+    """The prefix of the g_θ columns of window ``window``: its own with timing; without, every window shares
+    the first set (the occasions' chance does not depend on the window)."""
+    return f"g{window}_" if timing else "g0_"
+
+
 def tested_edges_sql(edges: str, surprise: str, windows: Sequence[float], timing: bool) -> str:
     """The edges with their p-value: each window's Chernoff p (1 where the pair shared fewer than two
     occasions within it; the larger of the two sides), the smallest over the windows times their number
     (Bonferroni: valid whatever the dependence between windows), and the window that gave it."""
-    g = [f"g{j}_" if timing else "g0_" for j in range(len(windows))]
     per_window = ", ".join(
-        f"max(CASE WHEN n{j} >= 2 THEN {chernoff_p_sql(f't{j}', g[j])} ELSE 1.0 END) AS p{j}"
+        f"max(CASE WHEN n{j} >= 2 THEN {chernoff_p_sql(f't{j}', g_prefix(j, timing))} ELSE 1.0 END) AS p{j}"
         for j in range(len(windows))
     )
     ps = [f"p{j}" for j in range(len(windows))]
@@ -268,7 +274,7 @@ def window_q_values(p: np.ndarray, window_pairs: Sequence[int]) -> np.ndarray:
     window, Benjamini–Hochberg over its ``window_pairs[j]`` pairs (every pair that co-acted within it, tested
     or not) at alpha / W, so an edge's q is the smallest over its windows of W × its family's BH q."""
     q = np.ones(len(p))
-    factor = p.shape[1] if p.ndim == 2 else 1
+    factor = p.shape[1]
     for j, m in enumerate(window_pairs):
         tested = np.flatnonzero(p[:, j] < 1.0)
         if len(tested):
