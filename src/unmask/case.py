@@ -70,6 +70,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "sources", "004_sources.sql"),
     Migration(5, "runs", "005_runs.sql"),
     Migration(6, "edge test", "006_edge_test.sql"),
+    Migration(7, "resolution detail", "007_resolution_detail.sql"),
 )
 
 

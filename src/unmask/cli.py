@@ -976,9 +976,39 @@ def attribution_run(case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption =
     )
     for kind, n in sorted(result.findings.items()):
         out.print(f"  {plural(n, kind + ' finding')}")
+    for line in _left_out(result):
+        out.print(visible(line))
     if result.candidates:
         out.print(f"Review the candidates: unmask attribution review --case {visible(case)}")
     out.print(f"Findings: unmask findings --case {visible(case)}")
+
+
+def _left_out(result: Any, shown: int = 5) -> list[str]:
+    """What attribution left out of merges and links, and why: one line each, with the largest examples."""
+
+    def some(items: list[str]) -> str:
+        return ", ".join(items[:shown]) + (f" and {len(items) - shown:,} more" if len(items) > shown else "")
+
+    lines = []
+    if result.skipped_blocks:
+        blocks = [f"{key} ({n:,} entities)" for key, n in result.skipped_blocks]
+        keys = plural(len(blocks), "name key")
+        lines.append(
+            f"Not compared, too common to block on ({keys}): {some(blocks)}; "
+            "`unmask explain A B` says when this kept two records apart"
+        )
+    if result.placeholder_ids:
+        ids = [f"{eid} ({n:,} names)" for eid, n in result.placeholder_ids]
+        lines.append(f"Placeholder ids, given to many names: no merge and no link through them: {some(ids)}")
+    if result.services:
+        services = [f"{s.kind} {s.value} ({s.registrants:,} registrants)" for s in result.services]
+        lines.append(f"Services, not operators (shared by many registrants; no link): {some(services)}")
+    if result.refused:
+        lines.append(
+            f"{plural(len(result.refused), 'merge')} refused: each would join a pair a reviewer rejected "
+            "(listed by `unmask attribution review`)"
+        )
+    return lines
 
 
 @attribution_app.command("review")
@@ -991,13 +1021,42 @@ def attribution_review(
         tuple[str, str] | None,
         typer.Option(help="Keep this pair apart: LEFT_ID RIGHT_ID.", show_default=False),
     ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="List the pairs of this group (with --accept-all or --reject-all: decide them all).",
+            show_default=False,
+        ),
+    ] = None,
+    accept_all: Annotated[bool, typer.Option("--accept-all", help="Merge every pair of --group.")] = False,
+    reject_all: Annotated[
+        bool, typer.Option("--reject-all", help="Keep every pair of --group apart.")
+    ] = False,
     by: Annotated[str, typer.Option(help="Who decided (kept with the decision).")] = "reviewer",
-    limit: Annotated[int, typer.Option(help="How many candidates to list.")] = 50,
+    limit: Annotated[int, typer.Option(help="How many groups (or a group's pairs) to list.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
-    """List the candidate merges, or accept or reject one; decisions are kept across runs."""
-    from unmask.attribution.engine import candidates, decide, ensure
+    """The candidate merges in groups (by name), a group's pairs with what agrees and conflicts, merges
+    refused for crossing a rejection; accept or reject a pair or a whole group. Decisions are kept."""
+    from unmask.attribution.engine import (
+        candidate_groups,
+        candidates,
+        decide,
+        decide_group,
+        ensure,
+        refused_merges,
+    )
 
+    if accept_all or reject_all:
+        if group is None or (accept_all and reject_all):
+            _fail("give --group G with one of --accept-all or --reject-all")
+        with _user_errors(), Case.open(case) as c:
+            n = decide_group(c, group, accept=accept_all, by=by)  # type: ignore[arg-type]
+            _after_interrupt("the decisions are recorded; attribution runs again at the next command")
+            with _stages(quiet=as_json) as on_stage:
+                ensure(c, on_stage=on_stage)
+        out.print(f"{'accepted' if accept_all else 'rejected'}: {plural(n, 'pair')} of {visible(group)}")
+        return
     if accept or reject:
         left, right = accept or reject  # type: ignore[misc]
         with _user_errors(), Case.open(case) as c:
@@ -1010,25 +1069,36 @@ def attribution_review(
     with _user_errors():
         _refresh_attribution(case, quiet=as_json)
         with Case.open(case, read_only=True) as c:
-            rows = candidates(c, limit=limit)
+            if group is not None:
+                rows, groups = candidates(c, limit=limit, group=group), []
+            else:
+                rows, groups = [], candidate_groups(c, limit=limit)
+            refused = refused_merges(c)
     if as_json:
-        _print_json(rows)
+        _print_json({"groups": groups, "pairs": rows, "refused": refused} if group is None else rows)
         return
-    if not rows:
+    if refused:
+        title = f"{plural(len(refused), 'merge')} refused: each would join a pair a reviewer rejected"
+        out.print(_table(title, refused, ["left_id", "right_id", "decision", "score", "conflict"]))
+    if group is not None:
+        if not rows:
+            out.print(f"No candidates in the group {visible(group)}.")
+            return
+        columns = ["score", "rule", "agree", "conflict", "left_name", "left_id", "right_name", "right_id"]
+        out.print(_table(f"{plural(len(rows), 'candidate merge')} of {group} (best first)", rows, columns))
+        out.print(
+            f'Decide with: unmask attribution review --group "{visible(group)}" --accept-all '
+            "(or --reject-all), or one pair: --accept LEFT_ID RIGHT_ID (or --reject)"
+        )
+        return
+    if not groups:
         out.print("No candidates to review.")
         return
-    columns = [
-        "score",
-        "rule",
-        "left_schema",
-        "left_name",
-        "left_id",
-        "right_schema",
-        "right_name",
-        "right_id",
-    ]
-    out.print(_table(f"{plural(len(rows), 'candidate merge')} (best first)", rows, columns))
-    out.print("Decide with: unmask attribution review --accept LEFT_ID RIGHT_ID (or --reject)")
+    out.print(_table(f"{plural(len(groups), 'group')} of candidate merges (largest first)", groups))
+    out.print(
+        'See a group\'s pairs: unmask attribution review --group "GROUP"; decide a group with '
+        "--accept-all or --reject-all, a pair with --accept LEFT_ID RIGHT_ID (or --reject)"
+    )
 
 
 @app.command()
@@ -1061,6 +1131,8 @@ def explain(
         _print_json(result)
         return
     start, end = result["from"], result["to"]
+    if "apart" in result:
+        out.print(f"Not one entity: {visible(result['apart'])}")
     if not result["paths"]:
         out.print(f"No evidence path between {visible(start['name'] or start['id'])} and "
                   f"{visible(end['name'] or end['id'])}.")  # fmt: skip

@@ -13,24 +13,39 @@ record, each merge with its rule, and the funder's officers and what the records
 whose launches fall within ``window_days`` of each other are tested against the case's base rate: if ``q``
 is the share of the case's other pages launching in that window, the chance that ``k`` of the funder's
 ``n`` pages do so is the binomial tail ``P(X >= k)``, multiplied by the number of windows tried
-(Bonferroni). Confidence is one minus that p-value. The confidences of both are heuristics, not calibrated
-on labelled cases.
+(Bonferroni). Every funder with two or more dated pages is one test; the funders' p-values are corrected
+by Benjamini–Hochberg over that number, and a finding is written only where the corrected value (``q``)
+is at most :data:`ALPHA`. Its confidence is ``1 - q``, at most :data:`MAX_LAUNCH_CONFIDENCE`: the share of
+launch findings this strong expected to be real departures from the case's launch rate, which says
+nothing of who controls the pages. The confidences of both kinds are not calibrated on labelled cases.
+
+Pages and payers with a placeholder id (:func:`unmask.attribution.payers.placeholder_ids`) take part in
+neither.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 
 import duckdb
-from scipy.stats import binom
+import numpy as np
+from scipy.stats import binom, false_discovery_control
 
 from unmask.attribution.payers import classify
 from unmask.findings import Evidence, Finding
 
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"
 MAX_EVIDENCE = 60
 SPECIFIC_CONFIDENCE = 0.9
+# A synchronised launch is written when its p-value, corrected over windows (Bonferroni) and then over the
+# funders tested (Benjamini–Hochberg), is at most ALPHA.
+ALPHA = 0.01
+# The binomial null treats launches as independent; real launches bunch around events (an election, a
+# campaign's start), so the smallest p-values overstate and the confidence stops short of certainty.
+MAX_LAUNCH_CONFIDENCE = 0.999
+PLACEHOLDER_ID = "placeholder-id"  # the class of an entity whose id is a placeholder (payers.placeholder_ids)
 
 
 def ad_payments(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -54,12 +69,18 @@ def ad_payments(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def payer_classes(con: duckdb.DuckDBPyConnection, payments: list[tuple] | None = None) -> dict[str, str]:
-    """Each ad payer's class (placeholder, platform-wide, agency, specific), by its own disclaimer text."""
+def payer_classes(
+    con: duckdb.DuckDBPyConnection, payments: list[tuple] | None = None, placeholders: Collection[str] = ()
+) -> dict[str, str]:
+    """Each ad payer's class (placeholder, platform-wide, agency, specific), by its own disclaimer text;
+    and ``placeholder-id`` for every entity in ``placeholders`` (ids that are placeholders, payers or not),
+    which links and findings leave out."""
+    placeholders = set(placeholders)
     payments = ad_payments(con) if payments is None else payments
     pages: dict[str, set[str]] = defaultdict(set)
     for payer, _, page, *_ in payments:
-        pages[payer].add(page)
+        if payer not in placeholders and page not in placeholders:
+            pages[payer].add(page)
     all_pages = len({p for s in pages.values() for p in s})
     names = dict(
         con.execute(
@@ -68,7 +89,17 @@ def payer_classes(con: duckdb.DuckDBPyConnection, payments: list[tuple] | None =
             [list(pages)],
         ).fetchall()
     )
-    return {p: classify(names.get(p, ""), len(s), all_pages).kind for p, s in pages.items()}
+    classes = {p: classify(names.get(p, ""), len(s), all_pages).kind for p, s in pages.items()}
+    return classes | dict.fromkeys(placeholders, PLACEHOLDER_ID)
+
+
+def _usable_payments(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], dict[str, str]]:
+    """The ad payments whose payer and page have real ids, and the entities' payer classes."""
+    classes = dict(
+        con.execute("SELECT entity_id, payer_class FROM entities WHERE payer_class IS NOT NULL").fetchall()
+    )
+    payments = [p for p in ad_payments(con) if PLACEHOLDER_ID not in (classes.get(p[0]), classes.get(p[2]))]
+    return payments, classes
 
 
 def _names(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, str]:
@@ -135,10 +166,7 @@ def shared_funder_findings(con: duckdb.DuckDBPyConnection, *, apply_rule: bool =
     ``apply_rule=False`` treats every payer as specific (placeholders included): the count the benchmark
     compares with.
     """
-    payments = ad_payments(con)
-    classes = dict(
-        con.execute("SELECT entity_id, payer_class FROM entities WHERE payer_class IS NOT NULL").fetchall()
-    )
+    payments, classes = _usable_payments(con)
     by_funder: dict[str, dict[str, tuple]] = defaultdict(dict)
     payers_of: dict[str, set[str]] = defaultdict(set)
     for payer, funder, page, _start, source_id, record_no in payments:
@@ -232,14 +260,30 @@ def shared_funder_findings(con: duckdb.DuckDBPyConnection, *, apply_rule: bool =
     return findings
 
 
+def _best_window(
+    dated: list[tuple[date, str]], others: list[date], window_days: int
+) -> tuple[float, list[str], date] | None:
+    """The funder's window with the smallest p-value, times the number of windows tried (Bonferroni):
+    (p, its pages, its first day); None when no two pages launch within ``window_days``."""
+    best: tuple[float, list[str], date] | None = None
+    for day, _ in dated:
+        group = [p for d, p in dated if 0 <= (d - day).days <= window_days]
+        if len(group) < 2:
+            continue
+        in_window = sum(1 for d in others if abs((d - day).days) <= window_days)
+        q = (in_window + 1) / (len(others) + 2)  # add-one: a case with no other launches proves little
+        p_value = min(1.0, float(binom.sf(len(group) - 1, len(dated), q)) * len(dated))
+        if best is None or p_value < best[0]:
+            best = (p_value, group, day)
+    return best
+
+
 def synchronised_launch_findings(
-    con: duckdb.DuckDBPyConnection, *, window_days: int = 1, min_confidence: float = 0.5
+    con: duckdb.DuckDBPyConnection, *, window_days: int = 1, alpha: float = ALPHA
 ) -> list[Finding]:
-    """Pages of one (non-placeholder) funder whose first ads start within ``window_days`` of each other."""
-    payments = ad_payments(con)
-    classes = dict(
-        con.execute("SELECT entity_id, payer_class FROM entities WHERE payer_class IS NOT NULL").fetchall()
-    )
+    """Pages of one (non-placeholder) funder whose first ads start within ``window_days`` of each other,
+    where the test passes ``alpha`` after the corrections over windows and funders (module docstring)."""
+    payments, classes = _usable_payments(con)
     launch: dict[str, tuple[date, int, int]] = {}
     funders: dict[str, set[str]] = defaultdict(set)
     for payer, funder, page, start, source_id, record_no in payments:
@@ -249,24 +293,21 @@ def synchronised_launch_findings(
                 launch[page] = (day, source_id, record_no)
         if classes.get(payer) not in ("placeholder", "platform-wide"):
             funders[funder].add(page)
-    findings = []
     all_pages = sorted(launch)
+    tests = []  # (funder, pages with a launch, best window or None): every funder with two dated pages
     for funder, pages in sorted(funders.items()):
         dated = sorted((launch[p][0], p) for p in pages if p in launch)
-        if len(dated) < 2:
-            continue
-        others = [launch[p][0] for p in all_pages if p not in pages]
-        best: tuple[float, list[str], date] | None = None
-        for day, _ in dated:
-            group = [p for d, p in dated if 0 <= (d - day).days <= window_days]
-            if len(group) < 2:
-                continue
-            in_window = sum(1 for d in others if abs((d - day).days) <= window_days)
-            q = (in_window + 1) / (len(others) + 2)  # add-one: a case with no other launches proves little
-            p_value = min(1.0, float(binom.sf(len(group) - 1, len(dated), q)) * len(dated))
-            if best is None or p_value < best[0]:
-                best = (p_value, group, day)
-        if best is None or 1 - best[0] < min_confidence:
+        if len(dated) >= 2:
+            others = [launch[p][0] for p in all_pages if p not in pages]
+            tests.append((funder, dated, _best_window(dated, others, window_days)))
+    if not tests:
+        return []
+    q_values = false_discovery_control(
+        np.array([1.0 if best is None else best[0] for *_, best in tests]), method="bh"
+    )
+    findings = []
+    for (funder, dated, best), q_value in zip(tests, q_values, strict=True):
+        if best is None or q_value > alpha:
             continue
         p_value, group, day = best
         names = _names(con, set(group) | {funder})
@@ -277,9 +318,10 @@ def synchronised_launch_findings(
                     f"{len(group)} of the {len(dated)} pages paid for by {names.get(funder) or funder!r} "
                     f"started running ads within {window_days} day(s) of {day.isoformat()}: "
                     + ", ".join(repr(names.get(p) or p) for p in group)
-                    + f" (chance under the case's launch rate: p = {p_value:.2g})."
+                    + f" (chance under the case's launch rate: p = {p_value:.2g}; q = {q_value:.2g} over the "
+                    f"{len(tests)} funders tested)."
                 ),
-                confidence=round(1 - p_value, 4),
+                confidence=round(min(MAX_LAUNCH_CONFIDENCE, 1 - float(q_value)), 4),
                 subjects=sorted(set(group) | {funder}),
                 method="attribution.synchronised-launch",
                 method_version=METHOD_VERSION,
@@ -288,6 +330,10 @@ def synchronised_launch_findings(
                     "window_days": window_days,
                     "pages_with_launch": len(dated),
                     "other_pages": len(all_pages) - len(dated),
+                    "p_value": p_value,
+                    "q_value": float(q_value),
+                    "funders_tested": len(tests),
+                    "alpha": alpha,
                 },
                 evidence=[
                     Evidence(
@@ -300,7 +346,10 @@ def synchronised_launch_findings(
                 ],
                 limitations=(
                     "Launch dates come from the ads in the case: a page's earlier ads outside the export "
-                    "move its launch. The base rate is the case's own, so a small case tests little."
+                    "move its launch. The base rate is the case's own, so a small case tests little. The "
+                    "confidence is 1 - q (Benjamini–Hochberg over the funders tested): about launch timing "
+                    "against the case's rate, not calibrated on labelled cases and not a probability of "
+                    "common control."
                 ),
             )
         )

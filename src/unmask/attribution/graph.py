@@ -18,10 +18,13 @@ shortest path goes through them only when nothing better exists.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pyarrow as pa
 from followthemoney import model
 
+from unmask.attribution.payers import strip_disclaimer
 from unmask.attribution.resolve import IDENTIFIER_PROPS, MATCHABLE, EntityRecord
 
 # FtM interval schemata read as links: (schema, from property, to property).
@@ -74,23 +77,65 @@ def _schema(schemata: list[str]) -> str:
 
 
 def load_records(con: duckdb.DuckDBPyConnection) -> list[EntityRecord]:
-    """What resolution reads of each matchable entity, straight from the statements."""
+    """What resolution reads of each matchable entity, straight from the statements: names, identifiers,
+    birth dates, contacts, addresses, countries, occupations, employers' names (from ``Employment``) and,
+    for treasurers, their committees' addresses (from ``Directorship``)."""
     rows = con.execute(
         f"""
-        SELECT entity_id, list(DISTINCT schema ORDER BY schema),
-               list(DISTINCT value) FILTER (WHERE prop = 'name'),
-               list(DISTINCT value) FILTER (WHERE prop IN {IDENTIFIER_PROPS}),
-               list(DISTINCT value) FILTER (WHERE prop = 'birthDate'),
-               list(DISTINCT value) FILTER (WHERE prop IN ('email', 'phone')),
-               list(DISTINCT value) FILTER (WHERE prop = 'address')
-        FROM statements WHERE schema IN {MATCHABLE}
-        GROUP BY entity_id ORDER BY entity_id
+        WITH own AS (
+            SELECT entity_id, list(DISTINCT schema ORDER BY schema) AS schemata,
+                   list(DISTINCT value) FILTER (WHERE prop = 'name') AS names,
+                   list(DISTINCT value) FILTER (WHERE prop IN {IDENTIFIER_PROPS}) AS ids,
+                   list(DISTINCT value) FILTER (WHERE prop = 'birthDate') AS births,
+                   list(DISTINCT value) FILTER (WHERE prop IN ('email', 'phone')) AS contacts,
+                   list(DISTINCT value) FILTER (WHERE prop = 'address') AS addresses,
+                   list(DISTINCT value) FILTER (WHERE prop = 'country') AS countries,
+                   list(DISTINCT value) FILTER (WHERE prop = 'position') AS occupations
+            FROM statements WHERE schema IN {MATCHABLE}
+            GROUP BY entity_id
+        ),
+        roles AS (  -- (person, organisation, schema, role) of each Employment and Directorship
+            SELECT p.value AS person, o.value AS org, p.schema,
+                   first(r.value) FILTER (WHERE r.value IS NOT NULL) AS role
+            FROM statements p
+            JOIN statements o ON o.entity_id = p.entity_id
+                 AND ((p.schema = 'Employment' AND p.prop = 'employee' AND o.prop = 'employer')
+                   OR (p.schema = 'Directorship' AND p.prop = 'director' AND o.prop = 'organization'))
+            LEFT JOIN statements r ON r.entity_id = p.entity_id AND r.prop = 'role'
+            GROUP BY ALL
+        ),
+        employers AS (
+            SELECT r.person AS entity_id, list(DISTINCT s.value) AS employers FROM roles r
+            JOIN statements s ON s.entity_id = r.org AND s.prop = 'name'
+            WHERE r.schema = 'Employment' GROUP BY r.person
+        ),
+        work AS (
+            SELECT r.person AS entity_id, list(DISTINCT s.value) AS work_addresses FROM roles r
+            JOIN statements s ON s.entity_id = r.org AND s.prop = 'address'
+            WHERE r.schema = 'Directorship' AND lower(r.role) = 'treasurer' GROUP BY r.person
+        )
+        SELECT own.*, employers.employers, work.work_addresses
+        FROM own LEFT JOIN employers USING (entity_id) LEFT JOIN work USING (entity_id)
+        ORDER BY entity_id
         """
     ).fetchall()
     return [
-        EntityRecord(eid, _schema(schemata), names or [], ids or [], births or [], contacts or [], addr or [])
-        for eid, schemata, names, ids, births, contacts, addr in rows
-    ]
+        EntityRecord(
+            eid, schema, _matched_names(schema, names or []), ids or [], births or [], contacts or [],
+            addresses or [], countries or [], occupations or [], employers or [], work or [],
+        )
+        for eid, schemata, names, ids, births, contacts, addresses, countries, occupations, employers, work
+        in rows
+        for schema in (_schema(schemata),)
+    ]  # fmt: skip
+
+
+def _matched_names(schema: str, names: list[str]) -> list[str]:
+    """The names resolution compares: an organisation's without an ad library's "Paid for by" (the
+    statements keep the text as written)."""
+    if schema == "Person":
+        return names
+    return list(dict.fromkeys(stripped for n in names if (stripped := strip_disclaimer(n))))
 
 
 def write_entities(
@@ -121,8 +166,37 @@ def write_entities(
     return len(rows)
 
 
-def write_links(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``links`` from statements, resolutions and infrastructure; return how many there are."""
+def write_links(con: duckdb.DuckDBPyConnection, services: Iterable[tuple] = ()) -> int:
+    """Rebuild ``links`` from statements, resolutions and infrastructure; return how many there are.
+
+    Entities whose id is a placeholder (payer class ``placeholder-id``) and the WHOIS contacts in
+    ``services`` (:class:`unmask.attribution.infrastructure.Service`: ``kind, value, registrants,
+    entity_id``) make no link of any kind; the services' contact values join nothing."""
+    services = list(services)
+    unlinked = pa.table({"entity_id": pa.array([s[3] for s in services if s[3] is not None], pa.string())})
+    values = pa.table(
+        {
+            "kind": pa.array([s[0] for s in services], pa.string()),
+            "value": pa.array([s[1] for s in services], pa.string()),
+        }
+    )
+    con.register("_unmask_service_contacts", unlinked)
+    con.register("_unmask_service_values", values)
+    try:
+        return _write_links(con)
+    finally:
+        con.unregister("_unmask_service_contacts")
+        con.unregister("_unmask_service_values")
+
+
+# Entities that make no link: placeholder ids and service contacts (registered by write_links).
+_UNLINKED = (
+    "(SELECT entity_id FROM entities WHERE payer_class = 'placeholder-id'"
+    " UNION ALL SELECT entity_id FROM _unmask_service_contacts)"
+)
+
+
+def _write_links(con: duckdb.DuckDBPyConnection) -> int:
     edges = ", ".join(f"('{s}', '{a}', '{b}')" for s, a, b in EDGE_SCHEMATA)
     con.execute("DELETE FROM links")
     con.execute(
@@ -168,6 +242,7 @@ def write_links(con: duckdb.DuckDBPyConnection) -> int:
                            'payer_class', any_value(p.payer_class))
         FROM worded w LEFT JOIN entities p ON p.entity_id = w.from_id
         WHERE coalesce(p.payer_class, '') <> 'placeholder' AND w.from_id <> w.to_id
+          AND w.from_id NOT IN {_UNLINKED} AND w.to_id NOT IN {_UNLINKED}
         GROUP BY w.from_id, w.to_id, w.relation
         """
     )
@@ -181,6 +256,7 @@ def write_links(con: duckdb.DuckDBPyConnection) -> int:
                NULL, NULL,
                json_object('score', score, 'rule', rule, 'decision', decision, 'decided_by', decided_by)
         FROM resolutions WHERE decision IN ('auto', 'accepted', 'candidate')
+          AND left_id NOT IN {_UNLINKED} AND right_id NOT IN {_UNLINKED}
         """
     )
     strong = ", ".join(f"'{k}'" for k in sorted(STRONG_VALUES))
@@ -196,7 +272,11 @@ def write_links(con: duckdb.DuckDBPyConnection) -> int:
             WHERE prop IN ('email', 'phone') AND schema IN {MATCHABLE}
         ),
         shared AS (
-            SELECT kind, value FROM seen GROUP BY kind, value
+            SELECT kind, value FROM seen
+            WHERE entity_id NOT IN {_UNLINKED} AND NOT EXISTS (
+                SELECT 1 FROM _unmask_service_values v WHERE v.kind = seen.kind AND v.value = seen.value
+            )
+            GROUP BY kind, value
             HAVING count(DISTINCT entity_id) BETWEEN 2 AND {MAX_SHARING}
         )
         SELECT s.entity_id, s.kind || ':' || s.value, 'uses ' || s.kind || ' ' || s.value, 'shared-value',
@@ -205,6 +285,7 @@ def write_links(con: duckdb.DuckDBPyConnection) -> int:
                arg_min(s.record_no, s.source_id * 1e12 + s.record_no),
                json_object('kind', s.kind, 'value', s.value, 'records', count(*), 'as_of', min(s.as_of))
         FROM seen s JOIN shared USING (kind, value)
+        WHERE s.entity_id NOT IN {_UNLINKED}
         GROUP BY s.entity_id, s.kind, s.value
         """
     )

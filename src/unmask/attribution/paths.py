@@ -15,6 +15,7 @@ from typing import Any
 
 import igraph as ig
 
+from unmask.attribution.engine import why_apart
 from unmask.attribution.graph import EDGE_SCHEMATA
 from unmask.case import Case
 from unmask.errors import UnmaskError
@@ -81,9 +82,13 @@ def explain(
 
     A hop is ``{"from": node, "to": node, "relation", "source", "row"}`` in the order walked; ``reverse``
     says the record states it the other way ("B paid for the ads of A"), and merges carry ``rule`` and
-    ``score``.
+    ``score``. Where the two are people or organisations that were not merged, ``apart`` says why
+    (:func:`~unmask.attribution.engine.why_apart`).
     """
     start, end = find_entity(case, a), find_entity(case, b)
+    result: dict[str, Any] = {"from": start, "to": end, "paths": []}
+    if (why := why_apart(case, start["id"], end["id"])) is not None:
+        result["apart"] = why
     kinds = (
         ("record", "same-as", "shared-value", "candidate")
         if candidates
@@ -94,7 +99,6 @@ def explain(
         " FROM links l LEFT JOIN sources s USING (source_id) WHERE l.kind IN (SELECT unnest(?))",
         [list(kinds)],
     ).fetchall()
-    result: dict[str, Any] = {"from": start, "to": end, "paths": []}
     if start["id"] == end["id"]:
         return result
     nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})

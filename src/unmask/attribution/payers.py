@@ -12,12 +12,27 @@ stated in the findings they change:
 - **agency**: the name says it sells advertising or marketing (:data:`AGENCY_WORDS`) and it funds at least
   three pages: it buys ads for clients, who need not be related. Confidence 0.35.
 - **specific**: everything else.
+
+Two rules concern the text and the ids of payers and pages rather than what they fund:
+
+- **disclaimer prefixes** (:func:`strip_disclaimer`): files built from the ad library's web page, and
+  third-party scrapers, write "Paid for by Liberty Bridge Ltd" where the API writes "Liberty Bridge Ltd".
+  The prefix, in the ad library's languages (:data:`DISCLAIMER_PREFIXES`), is not part of the payer's name
+  when names are compared or payers keyed; the statements keep the text as written.
+- **placeholder ids** (:func:`placeholder_ids`): an id the statements show with more than
+  :data:`MAX_NAMES_PER_ID` different names is not an identifier (Meta's reports give page id ``0`` to
+  over a thousand unrelated "Instagram User …" advertisers). Its entity is not resolved, makes no link and
+  no finding, and the run reports it. A page renamed a few times keeps its id.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import duckdb
 
 PLACEHOLDERS = re.compile(
     r"ran without a disclaimer|without disclaimer|no disclaimer|^disclaimer$|^paid for by$|"
@@ -32,6 +47,69 @@ AGENCY_WORDS = re.compile(
 )
 
 
+# "Paid for by" as the ad library's web page writes it, in the languages of its interface, folded to ASCII
+# lower case (so "Payé par" and "Paye par" both match). The prefix must be followed by a name.
+DISCLAIMER_PREFIXES = (
+    "paid for by", "sponsored by",  # English
+    "pagado por", "financiado por", "patrocinado por", "pago de",  # Spanish
+    "pago por", "pago pelo", "pago pela",  # Portuguese
+    "paye par", "finance par",  # French
+    "finanziert von", "bezahlt von", "gesponsert von",  # German
+    "pagato da", "finanziato da",  # Italian
+    "betaald door",  # Dutch
+    "oplacone przez", "sfinansowane przez",  # Polish
+    "platit de", "finantat de",  # Romanian
+    "fizetett hirdeto",  # Hungarian ("Fizetett hirdető: X")
+    "betalat av", "betalt av", "betalt af",  # Swedish, Norwegian, Danish
+)  # fmt: skip
+_PREFIX_WORDS = "|".join(p.replace(" ", r"\s+") for p in DISCLAIMER_PREFIXES)
+_DISCLAIMER = re.compile(rf"^\s*(?:{_PREFIX_WORDS})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
+_LONGEST_PREFIX = 48  # characters of a name folded to look for a prefix: the longest, with spaces to spare
+# Letters whose ASCII form is not their decomposition's first character.
+_FOLD = {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "s"}
+# An id the statements show with more names than this (case and spaces folded) is a placeholder.
+MAX_NAMES_PER_ID = 10
+
+
+def _fold_char(c: str) -> str:
+    """One character folded to one lower-case ASCII-ish character (so positions match the original)."""
+    return _FOLD.get(c) or unicodedata.normalize("NFKD", c)[:1].lower()
+
+
+@lru_cache(maxsize=65536)
+def strip_disclaimer(name: str) -> str:
+    """``name`` without a disclaimer prefix ("Paid for by Liberty Bridge Ltd" → "Liberty Bridge Ltd").
+
+    The prefixes are :data:`DISCLAIMER_PREFIXES`, matched without regard to case or accents, followed by
+    white space or a colon and then a name; a name that is only a prefix ("Paid for by") is returned
+    unchanged (it is a placeholder, see :data:`PLACEHOLDERS`).
+
+    >>> strip_disclaimer("Paid for by Liberty Bridge Ltd"), strip_disclaimer("Payé par : Les Amis")
+    ('Liberty Bridge Ltd', 'Les Amis')
+    >>> strip_disclaimer("Paid for by"), strip_disclaimer("Paidfor Media")
+    ('Paid for by', 'Paidfor Media')
+    """
+    text = unicodedata.normalize("NFC", name)
+    folded = "".join(_fold_char(c) for c in text[:_LONGEST_PREFIX])
+    found = _DISCLAIMER.match(folded)
+    return text[found.end() :].strip() if found else name
+
+
+def placeholder_ids(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """``(entity id, names)`` of every id the statements show with more than :data:`MAX_NAMES_PER_ID`
+    names (lower case, white space collapsed), most names first: an id given to unrelated entities."""
+    return [
+        (eid, int(n))
+        for eid, n in con.execute(
+            r"""
+            SELECT entity_id, count(DISTINCT lower(trim(regexp_replace(value, '\s+', ' ', 'g')))) AS n
+            FROM statements WHERE prop = 'name' GROUP BY entity_id HAVING n > ? ORDER BY n DESC, entity_id
+            """,
+            [MAX_NAMES_PER_ID],
+        ).fetchall()
+    ]
+
+
 @dataclass(frozen=True)
 class PayerClass:
     kind: str  # placeholder | platform-wide | agency | specific
@@ -43,6 +121,7 @@ def classify(
     name: str, pages: int, all_pages: int, *, platform_pages: int = 200, platform_share: float = 0.02
 ) -> PayerClass:
     """The class of a payer named ``name`` that funds ``pages`` of the ``all_pages`` pages with a payer."""
+    name = strip_disclaimer(name)
     if PLACEHOLDERS.search(name.strip()):
         return PayerClass("placeholder", f"{name!r} is a placeholder, not a payer: no finding", None)
     if pages >= platform_pages or (all_pages >= 100 and pages >= platform_share * all_pages):

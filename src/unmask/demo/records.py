@@ -2,12 +2,13 @@
 
 The story, all invented: two Facebook pages, "Alder Valley Energy Voice" and "Voters for a Cleaner Alder
 Valley", start buying ads on the same day, both paid for by "Quillfeather Civic Strategies Ltd". That company
-is in the (fictional) Companies House files with one officer, Marit Elise Vandersloot. An old FEC donation
-lists her as a LOBBYIST for the "Alder Ridge Energy Council". The first page's website was registered in
-2009 by Tobias Quenby of the same council (a historic WHOIS record), who also appears in the FEC file as
-the council's SPOKESPERSON; the second page's site shares its Google Analytics account. Around them: forty
-ordinary pages with their own payers, an agency that buys for four unrelated pages, and pages whose ads
-ran without a disclaimer.
+is in the (fictional) Companies House files with one officer, Marit Elise Vandersloot, who lives in Arlington,
+Virginia. An old FEC donation from her ZIP code lists her as a LOBBYIST for the "Alder Ridge Energy Council"
+(the name and the ZIP code together join the two records: a name alone would not). The first page's website
+was registered in 2009 by Tobias Quenby of the same council (a historic WHOIS record), who also appears in the
+FEC file as the council's SPOKESPERSON; the second page's site shares its Google Analytics account. Around
+them: forty ordinary pages with their own payers, an agency that buys for four unrelated pages, and pages
+whose ads ran without a disclaimer.
 
 Identifiers are made not to exist: the company number has the prefix "ZZ" (Companies House uses none such),
 the FEC committee ids start "C99", the domains end in ``.example`` (RFC 2606), the postcode is the dummy
@@ -144,9 +145,17 @@ def _companies_house() -> dict[str, dict]:
                 "appointed_on": "2023-11-02",
                 "date_of_birth": {"month": 4, "year": 1968},
                 "nationality": "British",
-                "country_of_residence": "England",
+                # She lives where she gave to the PAC: the ZIP code, not the name, joins the two records.
+                "country_of_residence": "United States",
                 "occupation": "Consultant",
-                "address": address,
+                "address": {
+                    "premises": "7",
+                    "address_line_1": "Larkspur Court",
+                    "locality": "Arlington",
+                    "region": "VA",
+                    "postal_code": "22201",
+                    "country": "United States",
+                },
                 "links": {
                     "self": f"/company/{COMPANY_NUMBER}/appointments/demoappointment1",
                     "officer": {"appointments": "/officers/demoofficer417/appointments"},

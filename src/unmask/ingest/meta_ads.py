@@ -4,8 +4,16 @@ Each ad becomes an FtM ``Payment`` from its payer (``bylines``, older clients ``
 ``beneficiary_payers``) to its page; a Report row becomes a ``Payment`` of the amount spent in the report's
 period. Pages and payers are ``LegalEntity``: the library does not say whether a page or a disclaimer
 name is a person or an organisation, and entity resolution may later match them to a ``Company`` or a
-``Person``. A page's id is its Facebook page id; a payer's id is its disclaimer text folded for case and
-white space, so every page paid for under one disclaimer points at one payer.
+``Person``. A page's id is its Facebook page id; a payer's id is its disclaimer text without a "Paid for
+by" prefix (:func:`unmask.attribution.payers.strip_disclaimer`) and folded for case and white space, so
+every page paid for under one disclaimer points at one payer, whether the file writes "Paid for by X" or
+"X" (the payer's name keeps the text as written).
+
+A page id that is a placeholder (:data:`PLACEHOLDER_PAGE_ID`: ``0``, ``-1``, "N/A", "none", "null" …;
+Meta's reports give ``0`` to many unrelated "Instagram User …" advertisers) is not an identifier: the page
+is keyed by its folded name instead (``facebook-page-<sha1 of "name" and the name>``), keeps the id as
+written in ``notes``, and the import's notes say how many records had one. A record with no page id at
+all, or a placeholder and no page name, is quarantined.
 
 Access tokens in ``ad_snapshot_url`` are removed before the URL is stored.
 """
@@ -18,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from followthemoney.proxy import EntityProxy
 
+from unmask.attribution.payers import strip_disclaimer
 from unmask.errors import FormatError
 from unmask.ingest.jsonstream import FieldTypeError, item_row, json_id, json_records, json_str
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
@@ -30,22 +39,35 @@ _AMOUNT = re.compile(r"^amount spent \((\w+)\)$", re.IGNORECASE)
 _CAPTION_DOMAIN = re.compile(
     r"^(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})/?$"
 )
+# Page ids that identify nothing: Meta's reports give 0 to advertisers without a page (Instagram accounts).
+PLACEHOLDER_PAGE_ID = re.compile(
+    r"^(?:0+|-0*1|n/?a|none|null|nil|nan|undefined|unknown|-+|\.+)$", re.IGNORECASE
+)
 # Fields only an ad of the Ad Library API has (an "id" alone could be anything's).
 AD_KEYS = frozenset(
     {"page_id", "page_name", "ad_snapshot_url", "ad_creation_time", "ad_delivery_start_time", "bylines"}
 )
 
 
+def is_placeholder_id(page_id: str) -> bool:
+    return bool(PLACEHOLDER_PAGE_ID.match(page_id.strip()))
+
+
 def page_entity(page_id: str, name: str | None, platform: str = "facebook") -> EntityProxy:
-    page = new_entity("LegalEntity", make_id(f"{platform}-page", page_id))
+    """The page; one with a placeholder id (and a name) is keyed by its folded name."""
+    if is_placeholder_id(page_id) and name and name.strip():
+        page = new_entity("LegalEntity", make_id(f"{platform}-page", "name", name_key(name)))
+        page.add("notes", f"page id given as {page_id!r}, a placeholder: keyed by its name")
+    else:
+        page = new_entity("LegalEntity", make_id(f"{platform}-page", page_id))
+        page.add("sourceUrl", f"https://www.facebook.com/{page_id}" if platform == "facebook" else None)
     page.add("name", name)
     page.add("description", f"{platform.title()} page")
-    page.add("sourceUrl", f"https://www.facebook.com/{page_id}" if platform == "facebook" else None)
     return page
 
 
 def payer_entity(name: str, prefix: str = "meta-payer") -> EntityProxy:
-    payer = new_entity("LegalEntity", make_id(prefix, name_key(name)))
+    payer = new_entity("LegalEntity", make_id(prefix, name_key(strip_disclaimer(name))))
     payer.add("name", name.strip())
     payer.add("description", "ad payer (disclaimer)")
     return payer
@@ -87,10 +109,26 @@ class MetaAdsReader(RecordReader):
 
     def stage(self, path: Path, stage: Stage) -> None:
         head = check_text(path)
+        self._placeholder_ids = 0  # records whose page id is a placeholder, keyed by page name instead
         if head.lstrip()[:1] in (b"{", b"["):
             self._stage_api(path, stage)
         else:
             self._stage_report(path, head, stage)
+        if self._placeholder_ids:
+            n = self._placeholder_ids
+            self.notes.append(
+                f"{n:,} record{'s' if n > 1 else ''} had a placeholder page id (0, -1, N/A, …), which is not "
+                "an identifier: the page is keyed by its name"
+            )
+
+    def _page(self, page_id: str, name: str | None, row: dict, field: str) -> EntityProxy | None:
+        """The record's page; None (and the row an error) for a placeholder id without a page name."""
+        if not is_placeholder_id(page_id):
+            return page_entity(page_id, name)
+        if not (name and name.strip()):
+            row["error"], row["error_field"] = f"placeholder {field} {page_id!r} and no page name", field
+            return None
+        return page_entity(page_id, name)
 
     # -- API records ---------------------------------------------------------------------------------
 
@@ -112,7 +150,9 @@ class MetaAdsReader(RecordReader):
         if not page_id:
             row["error"], row["error_field"] = "missing page_id", "page_id"
             return
-        page = page_entity(page_id, json_str(ad.get("page_name"), "page_name"))
+        page = self._page(page_id, json_str(ad.get("page_name"), "page_name"), row, "page_id")
+        if page is None:
+            return
         entities = [page]
         payment = new_entity("Payment", make_id("meta-ad", ad_id))
         payment.add("recordId", ad_id)
@@ -164,6 +204,7 @@ class MetaAdsReader(RecordReader):
                 link.add("object", site.id)
                 link.add("role", "its ads link to the site")
                 entities.extend([site, link])
+        self._placeholder_ids += is_placeholder_id(page_id)
         self.put(row, entities)
 
     # -- Report CSVs -----------------------------------------------------------------------------------
@@ -198,11 +239,15 @@ class MetaAdsReader(RecordReader):
             page_id = fields[index["page id"]].strip()
             if not page_id:
                 return {"error": "missing Page ID", "error_field": "Page ID"}
-            page = page_entity(page_id, fields[index["page name"]].strip() or None)
+            page = self._page(page_id, fields[index["page name"]].strip() or None, row, "Page ID")
+            if page is None:
+                return row
             page.add("country", country)
             entities = [page]
             disclaimer = fields[index["disclaimer"]].strip()
-            spend = new_entity("Payment", make_id("meta-report", page_id, disclaimer, report_date, country))
+            # A placeholder id names no page: the payment is the named page's.
+            page_key = page.id if is_placeholder_id(page_id) else page_id
+            spend = new_entity("Payment", make_id("meta-report", page_key, disclaimer, report_date, country))
             spend.add("beneficiary", page.id)
             spend.add("purpose", "ads on Meta platforms")
             spend.add("date", report_date)
@@ -220,6 +265,7 @@ class MetaAdsReader(RecordReader):
                 spend.add("payer", payer.id)
                 entities.append(payer)
             entities.append(spend)
+            self._placeholder_ids += is_placeholder_id(page_id)
             self.put(row, entities)
             return row
 

@@ -11,6 +11,13 @@ person and an organisation) that owns it through an ``Ownership`` dated by the r
 administrative and technical contacts are ``UnknownLink`` s. Redacted and privacy-service values are not
 identities and become nothing: the parser drops them. Name servers (each, and the set), IPs, the registrar
 and the registrant's e-mail and phone become ``infrastructure`` rows on the site.
+
+Contacts of a service are not the operator's either, and become no entity, no link and no contact value:
+only a ``service-contact`` row on the site, which links nothing (:func:`service_reason`). They are an
+administrative or technical contact that is the registrar's (its organisation or name is the registrar's
+name or a registrar or abuse contact's, or its e-mail is at the registrar's domain), and any contact,
+the registrant included, of a brand-protection or corporate-domain service (:data:`DOMAIN_SERVICES`),
+which registers and manages domains for many unrelated companies.
 """
 
 from __future__ import annotations
@@ -33,6 +40,67 @@ MAX_RECORD_BYTES = 1_000_000
 # Answers that are a WHOIS server's or an RDAP service's though they describe no domain: the file is of
 # this format (the reasons parse_whois and parse_rdap give them).
 _ANSWERS = ("no-match answer", "rate-limit or access notice", "not an RDAP object: error")
+# Brand-protection and corporate-domain services, by name and e-mail domain. They register and manage the
+# domains of many unrelated companies (MarkMonitor is the technical contact of Google's, Microsoft's and
+# Amazon's), so a contact of theirs says nothing about who runs a site.
+DOMAIN_SERVICES = re.compile(
+    r"\bmark ?monitor\b|\bcorporation service company\b|\bcsc corporate domains\b|\bcom ?laude\b"
+    r"|\bcorsearch\b|\bsafenames\b|\bbrandsight\b|\bnameshield\b|\bebrand services\b|\blexsynergy\b"
+    r"|\bsafebrands\b|\bauthentic web\b"
+    r"|@(?:[\w-]+\.)*(?:markmonitor|cscglobal|cscinfo|cscdbs|comlaude|corsearch|safenames|brandsight"
+    r"|nameshield|ebrand|lexsynergy|safebrands|authenticweb)\.",
+    re.IGNORECASE,
+)
+_WEB_SUFFIX = re.compile(r"\.(?:com|net|org|biz|info)\b", re.IGNORECASE)  # "GoDaddy.com, LLC"
+_SECOND_LEVEL = frozenset(["co", "com", "net", "org", "ac", "gov", "edu", "or", "ne", "go"])  # co.uk, com.br
+
+
+def _org_words(name: str | None) -> tuple[str, ...]:
+    """An organisation's name words, folded, without its legal form or a web suffix."""
+    return parse_org(_WEB_SUFFIX.sub("", name)).core if name else ()
+
+
+def _leads(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether the shorter word list opens the longer ("MarkMonitor" / "MarkMonitor International")."""
+    n = min(len(a), len(b))
+    return n > 0 and a[:n] == b[:n]
+
+
+def _mail_domain(email: str | None) -> tuple[str, str] | None:
+    """(registrable domain, its main label) of an e-mail address: ``ccops@markmonitor.com`` →
+    ("markmonitor.com", "markmonitor"); two-level suffixes such as ``co.uk`` are kept whole."""
+    if not email or "@" not in email:
+        return None
+    labels = email.rsplit("@", 1)[1].lower().strip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    if len(labels) < keep:
+        return None
+    return ".".join(labels[-keep:]), labels[-keep]
+
+
+def service_reason(contact: Contact, record: DomainRecord) -> str | None:
+    """Why ``contact`` is a service's and not the operator's (see the module docstring), or None."""
+    said = " ".join(v for v in (contact.organization, contact.name, contact.email) if v)
+    found = DOMAIN_SERVICES.search(said)
+    if found:
+        return f"a brand-protection or corporate-domain service ({found.group(0).strip('@.')})"
+    if contact.role not in ("administrative", "technical"):
+        return None
+    registrars = [c for c in record.contacts if c.role in ("registrar", "abuse")]
+    names = [record.registrar, *(v for c in registrars for v in (c.organization, c.name))]
+    registrar_words = [w for w in map(_org_words, names) if w]
+    for value in (contact.organization, contact.name):
+        words = _org_words(value)
+        if any(_leads(words, r) for r in registrar_words):
+            return f"the registrar's ({value})"
+    mail = _mail_domain(contact.email)
+    if mail is None:
+        return None
+    domains = {d[0] for d in map(_mail_domain, (c.email for c in registrars)) if d}
+    keys = {"".join(r[:n]) for r in registrar_words for n in range(1, len(r) + 1)}
+    if mail[0] in domains or (len(mail[1]) >= 5 and mail[1] in keys):
+        return f"the registrar's (e-mail at {mail[0]})"
+    return None
 
 
 def _contact_entities(contact: Contact, site_id: str | None) -> tuple[EntityProxy | None, list[EntityProxy]]:
@@ -93,6 +161,14 @@ def record_entities(record: DomainRecord) -> tuple[list[EntityProxy], list[tuple
             observations.append((site.id, "registrar", record.registrar, record.as_of, None))
     for contact in record.contacts:
         if contact.role not in ("registrant", "administrative", "technical"):
+            continue
+        reason = service_reason(contact, record)
+        if reason is not None:
+            if site is not None:
+                value = contact.organization or contact.name or contact.email
+                observations.append(
+                    (site.id, "service-contact", value, record.as_of, f"{contact.role}: {reason}")
+                )
             continue
         main, made = _contact_entities(contact, site.id if site else None)
         entities.extend(made)
