@@ -309,12 +309,25 @@ def split_sample(n: int, persons: int, organisations: int) -> tuple[int, int]:
     return min(persons, n - organisation), organisation
 
 
-def draw_pairs(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> tuple[list[tuple], dict]:
-    """A uniform sample (seeded) of automatic merges within Person and within the organisation schemata."""
+# Strata a sample can be drawn from instead of all automatic merges: every merge of one kind, so that a rule
+# with few merges in the uniform sample is measured too.
+STRATA = {
+    "all": lambda schema, rule: True,
+    "organisation": lambda schema, rule: schema in ORGANISATIONS,
+    "rare-name": lambda schema, rule: schema == "Person" and "a rare name" in rule,
+}
+
+
+def draw_pairs(
+    con: duckdb.DuckDBPyConnection, n: int, seed: int, stratum: str = "all"
+) -> tuple[list[tuple], dict]:
+    """A uniform sample (seeded) of automatic merges within Person and within the organisation schemata,
+    of one stratum (:data:`STRATA`)."""
     rows = con.execute(
         "SELECT left_id, right_id, schema, rule, score FROM resolutions WHERE decision = 'auto'"
         " ORDER BY left_id, right_id"
     ).fetchall()
+    rows = [r for r in rows if STRATA[stratum](r[2], r[3])]
     person = [r for r in rows if r[2] == "Person"]
     organisation = [r for r in rows if r[2] in ORGANISATIONS]
     k_person, k_organisation = split_sample(n, len(person), len(organisation))
@@ -327,6 +340,7 @@ def draw_pairs(con: duckdb.DuckDBPyConnection, n: int, seed: int) -> tuple[list[
         "person_sampled": k_person,
         "organisation_sampled": k_organisation,
         "seed": seed,
+        "stratum": stratum,
         "rule": f"in proportion to the two counts, at least {MIN_PERSON} Person; uniform within each",
     }
     return chosen, split
@@ -390,7 +404,7 @@ def side(entity_id: str, schema: str, statements: list[tuple], raw: dict, data: 
 def write_sample(case: Path, args: argparse.Namespace) -> dict:
     """Write the sample (JSON Lines, no rule or score) and its key; return how it was drawn."""
     with duckdb.connect(str(case), read_only=True) as con:
-        chosen, split = draw_pairs(con, args.sample, args.seed)
+        chosen, split = draw_pairs(con, args.sample, args.seed, args.stratum)
         schemas = dict(con.execute("SELECT entity_id, schema FROM entities").fetchall())
         statements = {e: entity_statements(con, e) for pair in chosen for e in pair[:2]}
     wanted: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -467,6 +481,8 @@ def file_figures(rows: list[dict], data: Path) -> dict:
 
 def measure(folder: Path, args: argparse.Namespace) -> dict:
     case = folder / "case.duckdb"
+    if args.reuse:  # only a new sample from a case kept earlier
+        return {"bench": "attribution_records", "case": str(case), "sample": write_sample(case, args)}
     started = time.perf_counter()
     groups = record_files(args.data)
     rows = [row for fmt, files in groups for row in import_group(case, fmt, files, args.code)]
@@ -496,13 +512,15 @@ def main() -> None:
     parser.add_argument("--sample-key", type=Path, help="pair_id -> schema, rule, score (JSON)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="build the case in this folder and keep it")
+    parser.add_argument("--stratum", choices=sorted(STRATA), default="all", help="sample only these merges")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: sample the case kept there")
     args = parser.parse_args()
     args.data = args.data.resolve()
     if args.sample and not args.sample_out:
         parser.error("--sample needs --sample-out")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        if (args.keep / "case.duckdb").exists():
+        if (args.keep / "case.duckdb").exists() and not args.reuse:
             parser.error(f"{args.keep}/case.duckdb exists: give an empty folder")
         out = measure(args.keep, args)
     else:

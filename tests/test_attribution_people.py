@@ -252,3 +252,20 @@ def test_a_reviewers_rejection_splits_a_chain_of_merges(tmp_path: Path, write) -
     assert len(merges) == 3
     canonical, refused = clusters(merges, rejected=[("b", "gb-officer-a")])
     assert canonical["b"] != canonical["gb-officer-a"] and len(refused) == 2
+
+
+def test_a_professional_treasurer_is_a_costly_hop(tmp_path: Path, write) -> None:
+    # One treasurer at one office for 12 committees: merged on the shared address, but the role joins
+    # clients, not one operation, so crossing it costs what a generic payer's link costs.
+    header = "cmte_id,cmte_nm,tres_nm,cmte_st1,cmte_st2,cmte_city,cmte_st,cmte_zip,cmte_dsgn,cmte_tp,"
+    header += "cmte_pty_affiliation,cmte_filing_freq,org_tp,connected_org_nm,cand_id"
+    rows = [f'C990000{i:02d},FUND {i},"QUILLBY, ODELL",PO BOX 77,,ALEXANDRIA,VA,22313,U,N,UNK,Q,,,'
+            for i in range(12)]  # fmt: skip
+    case = str(tmp_path / "c.duckdb")
+    path = write("committees.csv", header + "\n" + "\n".join(rows) + "\n")
+    assert runner.invoke(app, ["import", "fec", str(path), "--case", case]).exit_code == 0
+    assert runner.invoke(app, ["attribution", "run", "--case", case]).exit_code == 0
+    with Case.open(case, read_only=True) as c:
+        links = c.query("SELECT relation, weight FROM links WHERE relation LIKE 'treasurer of%'")
+    assert len(links) == 12
+    assert all(r["weight"] == 6.0 and "one of 12 organisations" in r["relation"] for r in links)

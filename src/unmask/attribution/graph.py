@@ -62,6 +62,8 @@ STRONG_VALUES = frozenset(
 WEAK_VALUES = frozenset(["nameserver-set", "ip", "social"])
 # A value on more entities than this is shared hosting or a template, not one operator.
 MAX_SHARING = 50
+# An officer of more organisations than this serves clients (a professional treasurer): crossing costs more.
+MAX_OFFICES = 10
 COST = {"record": 1.0, "same-as": 1.0, "candidate": 4.0, "strong": 1.0, "weak": 3.0, "generic-payer": 6.0}
 
 
@@ -232,15 +234,28 @@ def _write_links(con: duckdb.DuckDBPyConnection) -> int:
                                            ELSE 'owner of' END
                 ELSE coalesce(role, 'linked to') END AS relation
             FROM pairs
+        ),
+        -- Officers of many organisations (a professional treasurer of dozens of committees, once their
+        -- records are merged): the role joins their clients, not one operation.
+        serves AS (
+            SELECT coalesce(e.canonical_id, w.from_id) AS person, count(DISTINCT w.to_id) AS organisations
+            FROM worded w LEFT JOIN entities e ON e.entity_id = w.from_id
+            WHERE w.schema = 'Directorship' GROUP BY ALL HAVING organisations > {MAX_OFFICES}
         )
-        SELECT w.from_id, w.to_id, any_value(w.relation), 'record',
+        SELECT w.from_id, w.to_id,
+               any_value(w.relation) || coalesce(' (one of ' || any_value(h.organisations)
+                   || ' organisations this officer serves)', ''),
+               'record',
                CASE WHEN any_value(p.payer_class) IN ('platform-wide', 'agency')
+                         OR any_value(h.organisations) IS NOT NULL
                     THEN {COST["generic-payer"]} ELSE {COST["record"]} END,
                arg_min(w.source_id, w.source_id * 1e12 + w.record_no),
                arg_min(w.record_no, w.source_id * 1e12 + w.record_no),
                json_object('records', count(*), 'via', arg_min(w.via, w.source_id * 1e12 + w.record_no),
-                           'payer_class', any_value(p.payer_class))
+                           'payer_class', any_value(p.payer_class), 'serves', any_value(h.organisations))
         FROM worded w LEFT JOIN entities p ON p.entity_id = w.from_id
+        LEFT JOIN entities pe ON pe.entity_id = w.from_id
+        LEFT JOIN serves h ON w.schema = 'Directorship' AND h.person = coalesce(pe.canonical_id, w.from_id)
         WHERE coalesce(p.payer_class, '') <> 'placeholder' AND w.from_id <> w.to_id
           AND w.from_id NOT IN {_UNLINKED} AND w.to_id NOT IN {_UNLINKED}
         GROUP BY w.from_id, w.to_id, w.relation

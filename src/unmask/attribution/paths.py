@@ -1,12 +1,12 @@
 """Evidence paths: the shortest chains of records that connect two entities.
 
-The graph is the case's ``links`` (records, merges, shared identifiers), read in either direction, each
-link costing its weight (a record or a merge 1, a shared weak value 3, a candidate merge 4 and only when
-asked, a link through an agency or platform-wide payer 6). :func:`explain` returns up to ``max_paths``
-loop-free paths in order of cost (Yen's k-shortest paths, as igraph implements them: J. Y. Yen, "Finding
-the k shortest loopless paths in a network", Management Science 17(11), 1971). Each hop names the record
-it rests on: the source file and record number, or the merge's rule and score.
-"""
+The graph is the case's ``links`` (records, merges, shared identifiers), read in either direction, each link
+costing its weight (a record or a merge 1, a shared weak value 3, a candidate merge 4 and only when asked, a
+link through an agency or platform-wide payer, or an officer of more than 10 organisations, 6).
+:func:`explain` returns up to ``max_paths`` loop-free paths in order of cost (Yen's k-shortest paths, as
+igraph implements them: J. Y. Yen, "Finding the k shortest loopless paths in a network", Management Science
+17(11), 1971). Each hop names the record it rests on: the source file and record number, or the merge's rule
+and score."""
 
 from __future__ import annotations
 
