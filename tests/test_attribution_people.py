@@ -269,3 +269,17 @@ def test_a_professional_treasurer_is_a_costly_hop(tmp_path: Path, write) -> None
         links = c.query("SELECT relation, weight FROM links WHERE relation LIKE 'treasurer of%'")
     assert len(links) == 12
     assert all(r["weight"] == 6.0 and "one of 12 organisations" in r["relation"] for r in links)
+
+
+def test_a_placeholder_name_never_matches_and_the_candidates_own_committee_corroborates() -> None:
+    assert _decision(_person("fec-person-1", "TBD, TBD"), _person("fec-person-2", "TBD, TBD")) is None
+    candidate = _person("fec-candidate-H1", "SMITH, JOHN", addresses=[PORTLAND])
+    treasurer = _person("fec-person-3", "SMITH, JOHN", related=["fec-candidate-H1"])
+    assert _decision(candidate, treasurer) == ("auto", ["treasurer of this candidate's own committee"], [])
+
+
+def test_a_rare_name_alone_does_not_cross_states() -> None:
+    one = _person("fec-person-1", "HALVORSEN, Marit Elise", work_addresses=["MOBILE, AL 36602"])
+    two = _person("fec-person-2", "HALVORSEN, MARIT ELISE", work_addresses=["PENSACOLA, FL 32505"])
+    decision, _, conflict = _decision(one, two)
+    assert decision == "candidate" and conflict == ["different states where they act (AL, FL)"]

@@ -81,7 +81,8 @@ def _schema(schemata: list[str]) -> str:
 def load_records(con: duckdb.DuckDBPyConnection) -> list[EntityRecord]:
     """What resolution reads of each matchable entity, straight from the statements: names, identifiers,
     birth dates, contacts, addresses, countries, occupations, employers' names (from ``Employment``) and,
-    for treasurers, their committees' addresses (from ``Directorship``)."""
+    for treasurers, their committees' addresses (from ``Directorship``) and the candidate whose own committee
+    it is (the committee's "candidate's committee" link)."""
     rows = con.execute(
         f"""
         WITH own AS (
@@ -115,19 +116,28 @@ def load_records(con: duckdb.DuckDBPyConnection) -> list[EntityRecord]:
             SELECT r.person AS entity_id, list(DISTINCT s.value) AS work_addresses FROM roles r
             JOIN statements s ON s.entity_id = r.org AND s.prop = 'address'
             WHERE r.schema = 'Directorship' AND lower(r.role) = 'treasurer' GROUP BY r.person
+        ),
+        related AS (  -- the candidate whose own committee this person is treasurer of
+            SELECT r.person AS entity_id, list(DISTINCT c.value) AS related FROM roles r
+            JOIN statements o ON o.prop = 'object' AND o.value = r.org AND o.schema = 'UnknownLink'
+            JOIN statements c ON c.entity_id = o.entity_id AND c.prop = 'subject'
+            JOIN statements k ON k.entity_id = o.entity_id AND k.prop = 'role'
+                 AND k.value = 'candidate''s committee'
+            WHERE r.schema = 'Directorship' AND lower(r.role) = 'treasurer' GROUP BY r.person
         )
-        SELECT own.*, employers.employers, work.work_addresses
+        SELECT own.*, employers.employers, work.work_addresses, related.related
         FROM own LEFT JOIN employers USING (entity_id) LEFT JOIN work USING (entity_id)
+        LEFT JOIN related USING (entity_id)
         ORDER BY entity_id
         """
     ).fetchall()
     return [
         EntityRecord(
             eid, schema, _matched_names(schema, names or []), ids or [], births or [], contacts or [],
-            addresses or [], countries or [], occupations or [], employers or [], work or [],
+            addresses or [], countries or [], occupations or [], employers or [], work or [], related or [],
         )
-        for eid, schemata, names, ids, births, contacts, addresses, countries, occupations, employers, work
-        in rows
+        for (eid, schemata, names, ids, births, contacts, addresses, countries, occupations, employers, work,
+             related) in rows
         for schema in (_schema(schemata),)
     ]  # fmt: skip
 

@@ -82,6 +82,11 @@ CONFLICT = 0.05
 # A name agreeing this well (a middle name against its initial, or on one side only) merges with a second
 # attribute; a full agreement (AUTO_MERGE) may merge alone when the name is rare.
 CORROBORATED_NAME = 0.90
+# Words that fill a name field when no name is known.
+PLACEHOLDER_WORDS = frozenset(
+    ["tbd", "tba", "unknown", "none", "na", "n", "a", "null", "test", "xxx", "x", "name", "information",
+     "requested", "not", "provided", "available", "treasurer", "vacant"]
+)  # fmt: skip
 # Occupations that say nothing of where or for whom someone works.
 GENERIC_OCCUPATIONS = frozenset(
     ["retired", "not employed", "unemployed", "none", "homemaker", "student", "self", "self employed",
@@ -107,6 +112,9 @@ class EntityRecord:
     employers: list[str] = field(default_factory=list)  # employers' names
     # Where a role puts the person (an FEC treasurer: the committee's address): corroborates, never conflicts.
     work_addresses: list[str] = field(default_factory=list)
+    # Entities the records tie this one to through one organisation (a treasurer: the candidate whose own
+    # committee it is): a pair that the records tie so agrees beyond the name.
+    related: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -247,7 +255,7 @@ class Resolver:
                 m = compare_names(x, y, "Person" if as_person else "Company")
                 if m.score > best.score:
                     best, best_names = m, (x, y)
-        if best.score < self.candidate:
+        if best.score < self.candidate or _placeholder(best_names[0]) or _placeholder(best_names[1]):
             return None
         births_a, births_b = {d[:4] for d in a.birth_dates}, {d[:4] for d in b.birth_dates}
         if births_a and births_b and not births_a & births_b:
@@ -264,7 +272,12 @@ class Resolver:
         elif agree and best.score >= CORROBORATED_NAME:
             decision = "auto"
         elif best.score >= self.auto and (rare := self._rare(best_names)) is not None:
-            decision, rules = "auto", [*rules, f"a rare name ({rare:.2g} namesakes expected)"]
+            # A name alone, however rare, does not cross places: where the records act (a treasurer's
+            # committee address included) in different states or postcode areas, a reviewer decides.
+            if apart := _places_apart(a, b):
+                decision, conflict = "candidate", apart
+            else:
+                decision, rules = "auto", [*rules, f"a rare name ({rare:.2g} namesakes expected)"]
         else:
             decision = "candidate"
         same_register = register(a.entity_id)
@@ -299,6 +312,12 @@ def _several_of_a_kind(identifiers: list[str]) -> bool:
     return len(shapes) != len(set(shapes))
 
 
+def _placeholder(name: str) -> bool:
+    """A name that stands for nobody yet ("TBD, TBD", "UNKNOWN", "N/A"): it never matches."""
+    words = re.split(r"[^a-z]+", ascii_text(name).lower())
+    return all(w in PLACEHOLDER_WORDS for w in words if w)
+
+
 def _places(addresses: Iterable[str]) -> list[Place]:
     return [place(a) for a in addresses]
 
@@ -320,6 +339,8 @@ def _evidence(a: EntityRecord, b: EntityRecord) -> tuple[list[str], list[str]]:
     months_b = {d[:7] for d in b.birth_dates if len(d) >= 7}
     if months_a & months_b:
         agree.append(f"same month of birth ({sorted(months_a & months_b)[0]})")
+    if b.entity_id in a.related or a.entity_id in b.related:
+        agree.append("treasurer of this candidate's own committee")
     if shared := {c.lower() for c in a.contacts} & {c.lower() for c in b.contacts}:
         agree.append(f"same e-mail or phone ({sorted(shared)[0]})")
     streets = {(p.street, p.postcode or p.town) for p in all_a if p.street} & {
@@ -349,6 +370,17 @@ def _evidence(a: EntityRecord, b: EntityRecord) -> tuple[list[str], list[str]]:
             "postcode areas", {p.area for p in home_a if p.area}, {p.area for p in home_b if p.area}
         )
     return agree, conflict
+
+
+def _places_apart(a: EntityRecord, b: EntityRecord) -> list[str]:
+    """Different US states, else postcode areas, over every address of the two (work addresses too)."""
+    places_a = _places(a.addresses + a.work_addresses)
+    places_b = _places(b.addresses + b.work_addresses)
+    states_a, states_b = {p.state for p in places_a if p.state}, {p.state for p in places_b if p.state}
+    areas_a, areas_b = {p.area for p in places_a if p.area}, {p.area for p in places_b if p.area}
+    return _differ("states where they act", states_a, states_b) or _differ(
+        "postcode areas where they act", areas_a, areas_b
+    )
 
 
 def _grouping(schema: str, name: str) -> str:
