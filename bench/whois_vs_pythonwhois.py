@@ -1,6 +1,6 @@
 """unmask's WHOIS parser against python-whois on the 66 real WHOIS answers in shared/data.
 
-For each tool (``unmask.attribution.whois.parse_whois`` and python-whois's
+For each tool (``unmask.ingest.whois.parse_whois`` and python-whois's
 ``whois.parser.WhoisEntry.load(domain, text)``, the domain taken from the file name) and each field
 (registrar, creation date, expiry date, name servers): the share of files where the field is extracted, and
 the agreement with ``whois_expected/<name>`` over the files where that has the field. Dates are compared
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from unmask.attribution.whois import DomainRecord, is_redacted, parse_whois
+from unmask.ingest.whois import DomainRecord, is_redacted, parse_whois
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIELDS = ("registrar", "created", "expires", "name_servers")

@@ -201,7 +201,8 @@ def test_cli_run_review_explain_export(case_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "rejected: 15 pairs" in result.output
     result = runner.invoke(app, ["attribution", "review", "--case", case, "--json"])
     assert [g["group"] for g in json.loads(result.output)["groups"]] == ["Person: cora selwyn"]
-    result = runner.invoke(app, ["attribution", "review", "--case", case, "--group", "nobody", "--reject-all"])
+    nobody = ["attribution", "review", "--case", case, "--group", "nobody", "--reject-all"]
+    result = runner.invoke(app, nobody)
     assert result.exit_code == 2 and "no candidates in the group" in result.output
     result = runner.invoke(app, ["explain", PAGE, records.ORGANISATION, "--case", case, "--json"])
     assert result.exit_code == 0, result.output

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from unmask.attribution.trackers import KINDS, Observation, extract
+from unmask.ingest.trackers import KINDS, Observation, extract
 
 PAGE = """<!doctype html>
 <html><head>

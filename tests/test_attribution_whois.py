@@ -1,4 +1,4 @@
-"""WHOIS text and RDAP JSON parsing (unmask.attribution.whois): layouts, dates, redaction, hostile input.
+"""WHOIS text and RDAP JSON parsing (unmask.ingest.whois): layouts, dates, redaction, hostile input.
 
 The inline records follow the published layouts (ICANN 2013 RAA, Nominet, AFNIC, DENIC, Verisign thin, RFC
 9083 RDAP) with invented people and domains; the data-marked tests read the real answers in shared/data.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unmask.attribution.whois import (
+from unmask.ingest.whois import (
     Contact,
     DomainRecord,
     is_redacted,

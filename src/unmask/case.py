@@ -71,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "runs", "005_runs.sql"),
     Migration(6, "edge test", "006_edge_test.sql"),
     Migration(7, "resolution detail", "007_resolution_detail.sql"),
+    Migration(8, "case graph", "008_case_graph.sql"),
 )
 
 

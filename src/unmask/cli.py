@@ -467,7 +467,8 @@ def findings(
 def _refresh_attribution(case: Path, *, quiet: bool) -> None:
     """Attribution's results brought up to date before a command reads them, where the case can be written;
     on a write-protected case the stored results are used, with a warning that they are stale."""
-    from unmask.attribution.engine import STALE_READ_ONLY, refresh
+    from unmask.attribution.engine import STALE_READ_ONLY
+    from unmask.graph.build import refresh
 
     with _stages(quiet=quiet) as on_stage:
         fresh = refresh(case, on_stage=on_stage)
@@ -1103,23 +1104,32 @@ def attribution_review(
 
 @app.command()
 def explain(
-    a: Annotated[str, typer.Argument(help="An entity: its id or its name.")],
-    b: Annotated[str, typer.Argument(help="Another entity: its id or its name.")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="A node: an account (@handle or id), a byline, a domain, network:ID, an entity id or name."
+        ),
+    ],
+    b: Annotated[str, typer.Argument(help="Another node, given the same ways.")],
     case: CaseOption = Path(DEFAULT_CASE),
+    platform: Annotated[
+        str | None, typer.Option(help="The platform of an account given by id or handle, where ambiguous.")
+    ] = None,
     candidates: Annotated[
         bool, typer.Option("--candidates", help="Also walk candidate merges nobody has reviewed.")
     ] = False,
     paths: Annotated[int, typer.Option(help="How many paths, shortest first.")] = 3,
     as_json: JsonOption = False,
 ) -> None:
-    """The shortest evidence paths between two entities, each hop with its source record."""
+    """The shortest evidence paths between two nodes of the case (accounts, bylines, networks, sites,
+    people, organisations), each hop with its source record or the engine run behind it."""
     from unmask.attribution.paths import AmbiguousName, hop_text
     from unmask.attribution.paths import explain as explain_paths
 
     try:
         _refresh_attribution(case, quiet=as_json)
         with Case.open(case, read_only=True) as c:
-            result = explain_paths(c, a, b, candidates=candidates, max_paths=paths)
+            result = explain_paths(c, a, b, candidates=candidates, max_paths=paths, platform=platform)
     except AmbiguousName as exc:
         if as_json:
             _print_json({"error": "ambiguous", "query": exc.query, "candidates": exc.matches})

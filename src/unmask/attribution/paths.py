@@ -36,12 +36,59 @@ class UnknownEntity(UnmaskError):
     pass
 
 
+GRAPH_PREFIXES = ("account:", "byline:", "network:")
+
+
+def _graph(case: Case) -> bool:
+    """Whether the case has the case graph's tables (schema 8)."""
+    return case.schema_version() >= 8
+
+
 def _node(case: Case, node_id: str) -> dict[str, Any]:
+    if node_id.startswith(GRAPH_PREFIXES) and _graph(case):
+        rows = case.con.execute(
+            "SELECT name, schema FROM graph_nodes WHERE node_id = ?", [node_id]
+        ).fetchall()
+        if rows:
+            return {"id": node_id, "name": rows[0][0], "schema": rows[0][1]}
     rows = case.con.execute("SELECT name, schema FROM entities WHERE entity_id = ?", [node_id]).fetchall()
     if rows:
         return {"id": node_id, "name": rows[0][0], "schema": rows[0][1]}
     kind, _, value = node_id.partition(":")
     return {"id": node_id, "name": value, "schema": f"Identifier ({kind})"}
+
+
+def find_node(case: Case, query: str, platform: str | None = None) -> dict[str, Any]:
+    """The node ``query`` names: an account (``@handle``, or its id, ``--platform`` when ambiguous), a byline,
+    ``network:ID``, a domain, an entity or identifier id, or an entity's name (:func:`find_entity`)."""
+    if _graph(case):
+        query = query.strip()
+        if query.startswith(GRAPH_PREFIXES):
+            rows = case.con.execute("SELECT node_id FROM graph_nodes WHERE node_id = ?", [query]).fetchall()
+            if rows:
+                return _node(case, query)
+        where, value = (
+            ("lower(json_extract_string(detail, '$.handle')) = lower(?)", query[1:])
+            if query.startswith("@")
+            else ("json_extract_string(detail, '$.account_id') = ?", query)
+        )
+        platform_sql = " AND json_extract_string(detail, '$.platform') = ?" if platform else ""
+        rows = case.con.execute(
+            "SELECT node_id, name, schema FROM graph_nodes"
+            f" WHERE schema = 'Account' AND {where}{platform_sql} ORDER BY node_id",
+            [value, *([platform] if platform else [])],
+        ).fetchall()
+        if not rows:
+            rows = case.con.execute(
+                "SELECT node_id, name, schema FROM graph_nodes"
+                " WHERE schema = 'Byline' AND lower(name) = lower(?)",
+                [query],
+            ).fetchall()
+        if len(rows) > 1:
+            raise AmbiguousName(query, [{"id": r[0], "name": r[1], "schema": r[2]} for r in rows])
+        if rows:
+            return {"id": rows[0][0], "name": rows[0][1], "schema": rows[0][2]}
+    return find_entity(case, query)
 
 
 def find_entity(case: Case, query: str) -> dict[str, Any]:
@@ -76,7 +123,14 @@ def find_entity(case: Case, query: str) -> dict[str, Any]:
 
 
 def explain(
-    case: Case, a: str, b: str, *, candidates: bool = False, max_paths: int = 3, max_hops: int = 10
+    case: Case,
+    a: str,
+    b: str,
+    *,
+    candidates: bool = False,
+    max_paths: int = 3,
+    max_hops: int = 10,
+    platform: str | None = None,
 ) -> dict[str, Any]:
     """``{"from": node, "to": node, "paths": [[hop, ...], ...]}``, ``"paths": []`` when none exists.
 
@@ -85,7 +139,7 @@ def explain(
     ``score``. Where the two are people or organisations that were not merged, ``apart`` says why
     (:func:`~unmask.attribution.engine.why_apart`).
     """
-    start, end = find_entity(case, a), find_entity(case, b)
+    start, end = find_node(case, a, platform), find_node(case, b, platform)
     result: dict[str, Any] = {"from": start, "to": end, "paths": []}
     if (why := why_apart(case, start["id"], end["id"])) is not None:
         result["apart"] = why
@@ -94,9 +148,15 @@ def explain(
         if candidates
         else ("record", "same-as", "shared-value")
     )
+    case_graph = (
+        " UNION ALL SELECT from_id, to_id, relation, kind, weight, source, NULL, detail, evidence"
+        " FROM graph_links"
+        if _graph(case)
+        else ""
+    )
     rows = case.con.execute(
-        "SELECT l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail"
-        " FROM links l LEFT JOIN sources s USING (source_id) WHERE l.kind IN (SELECT unnest(?))",
+        "SELECT l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail, NULL"
+        " FROM links l LEFT JOIN sources s USING (source_id) WHERE l.kind IN (SELECT unnest(?))" + case_graph,
         [list(kinds)],
     ).fetchall()
     if start["id"] == end["id"]:
@@ -123,7 +183,7 @@ def explain(
             continue
         hops, at = [], start["id"]
         for e in epath:
-            from_id, to_id, relation, kind, _, path, record_no, detail = rows[e]
+            from_id, to_id, relation, kind, _, path, record_no, detail, evidence = rows[e]
             reverse = from_id != at
             here, there = (to_id, from_id) if reverse else (from_id, to_id)
             hop: dict[str, Any] = {
@@ -136,6 +196,11 @@ def explain(
                 else ("resolution" if kind in ("same-as", "candidate") else None),
                 "row": record_no,
             }
+            if evidence is not None:  # a link of the case graph: its rows, or the run or finding behind it
+                listed = json.loads(evidence)
+                hop["evidence"] = listed
+                if path is None and listed:
+                    hop["source"], hop["row"] = listed[0]["source"], listed[0]["row"]
             info = json.loads(detail) if detail else {}
             if kind in ("same-as", "candidate"):
                 hop.update(

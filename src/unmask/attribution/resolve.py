@@ -19,7 +19,10 @@ when their names agree (0.90 or more: a middle name against its initial or on on
   month of birth, country, US state or postcode area, or a generational suffix on one side only; or
 - **(b)** the name agrees in full (0.95 or more) and is rare: fewer than 0.01 people expected to share it
   (:class:`~unmask.attribution.rarity.NameRarity`, from the 1990 US Census and the case's own people), and
-  nothing conflicts.
+  nothing conflicts, nor do the places where the two act (a treasurer's committee address included).
+
+A treasurer of a candidate's own committee agrees with that candidate (the records tie them); a name that
+stands for nobody ("TBD, TBD") never matches.
 
 Every other same-name pair of people is a candidate, which ``explain`` walks only when asked. Different
 years of birth forbid even a candidate. Where a record's role puts a person at an organisation's address

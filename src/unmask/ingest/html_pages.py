@@ -1,4 +1,4 @@
-"""Saved web pages: the infrastructure identifiers a site carries (:mod:`unmask.attribution.trackers`).
+"""Saved web pages: the infrastructure identifiers a site carries (:mod:`unmask.ingest.trackers`).
 
 A file is one page; a folder is every ``.html``/``.htm`` file in it (one record a file, in name order).
 Each page becomes a website, an FtM ``Asset`` named by its domain (FtM has no website schema; see
@@ -14,11 +14,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from unmask.attribution.trackers import extract
 from unmask.errors import FormatError
 from unmask.ingest.base import file_sha256, files_in, folder_sha256
 from unmask.ingest.record_stage import RecordReader, site_entity
 from unmask.ingest.stage import Stage
+from unmask.ingest.trackers import extract
 
 SUFFIXES = (".html", ".htm", ".xhtml")
 # Byte-order marks (UTF-8, UTF-16), the NULs of UTF-16 and white space before a page's first tag.

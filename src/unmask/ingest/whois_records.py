@@ -1,7 +1,7 @@
 """WHOIS and RDAP records of domains: who registered a site, through whom, on which name servers.
 
 A file is one record: raw WHOIS text (current or historic, any registry layout that
-:mod:`unmask.attribution.whois` reads) or an RDAP JSON object; a folder is every file in it. The record's
+:mod:`unmask.ingest.whois` reads) or an RDAP JSON object; a folder is every file in it. The record's
 date is given by ``--as-of``, else its "Last update of WHOIS database" line, else its "Updated Date" (RDAP:
 its events).
 
@@ -30,11 +30,11 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
 from unmask.attribution.names import parse_org
-from unmask.attribution.whois import Contact, DomainRecord, parse_rdap, parse_whois
 from unmask.errors import FormatError
 from unmask.ingest.base import file_sha256, files_in, folder_sha256
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
+from unmask.ingest.whois import Contact, DomainRecord, parse_rdap, parse_whois
 
 MAX_RECORD_BYTES = 1_000_000
 # Answers that are a WHOIS server's or an RDAP service's though they describe no domain: the file is of
