@@ -5,9 +5,11 @@ reference of the test on bylines drawn from the other (so no reference writer is
 size k (2, 4, 6, 10 documents), ``--bylines`` single-writer bylines (k articles of one author) and as many
 mixed ones (k articles of two or three authors, split at random, each at least one) are drawn with a fixed
 seed; the figures are the AUC of ``p_multiple``, its Brier score, and the accuracy at 0.5, pooled over both
-halves, with wall seconds. Research-only data: read from ../shared, never shipped.
+halves, with wall seconds. With ``--distinct``, the mixed bylines are of k distinct authors, one article each
+(``bench/persona_writers_cli.py`` measures both kinds through the command). Research-only data: read from
+../shared, never shipped.
 
-    python bench/c50_writers.py [--bylines 100] [--k 2 --k 4 ...] [--mask-topic]
+    python bench/c50_writers.py [--bylines 100] [--k 2 --k 4 ...] [--mask-topic] [--distinct]
 """
 
 from __future__ import annotations
@@ -30,11 +32,19 @@ def load(path: Path) -> tuple[list[str], np.ndarray]:
     return [r["text"] for r in rows], np.array([r["author"] for r in rows])
 
 
-def draw(rng: np.random.Generator, by_author: dict[str, np.ndarray], k: int, mixed: bool) -> np.ndarray:
+def draw(
+    rng: np.random.Generator,
+    by_author: dict[str, np.ndarray],
+    k: int,
+    mixed: bool,
+    writers: int | None = None,
+) -> np.ndarray:
+    """``k`` documents of one author, or (``mixed``) of ``writers`` distinct authors, each at least one,
+    split at random; without ``writers``, two or three at random (three only where ``k`` >= 3)."""
     names = sorted(by_author)
     if not mixed:
         return rng.choice(by_author[names[rng.integers(len(names))]], k, replace=False)
-    m = 2 if k < 3 or rng.random() < 0.5 else 3
+    m = writers if writers is not None else 2 if k < 3 or rng.random() < 0.5 else 3
     group = rng.choice(names, m, replace=False)
     cuts = np.sort(rng.choice(np.arange(1, k), m - 1, replace=False))
     split = np.diff(np.concatenate([[0], cuts, [k]]))
@@ -52,6 +62,11 @@ def main() -> None:
     ap.add_argument("--k", type=int, action="append", help="byline sizes (default 2 4 6 10)")
     ap.add_argument(
         "--mask-topic", action="store_true", help="mask topic words (off by default, as in unmask)"
+    )
+    ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="mixed bylines of k distinct authors, one text each (default: two or three authors)",
     )
     args = ap.parse_args()
     texts, authors = load(args.data)
@@ -73,12 +88,17 @@ def main() -> None:
         for k in sizes:
             for mixed in (False, True):
                 for _ in range(args.bylines):
-                    idx = draw(rng, by_author, k, mixed)
+                    idx = draw(rng, by_author, k, mixed, k if args.distinct else None)
                     res = test.test([texts[i] for i in idx])
                     results[k]["y"].append(int(mixed))
                     results[k]["p"].append(res.p_multiple)
                     results[k]["writers"].append(res.writers)
-    out = {"bench": "c50_writers", "mask_topic": args.mask_topic, "bylines_per_k": 4 * args.bylines}
+    out = {
+        "bench": "c50_writers",
+        "mask_topic": args.mask_topic,
+        "mixed": "k distinct authors" if args.distinct else "two or three authors",
+        "bylines_per_k": 4 * args.bylines,
+    }
     for k in sizes:
         y, p = np.array(results[k]["y"]), np.array(results[k]["p"])
         out[f"k{k}"] = {

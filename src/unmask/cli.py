@@ -819,10 +819,12 @@ def persona_link(
     mask_topic: MaskOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Which bylines share a writer (open set: none is an answer)."""
+    """Which bylines share a writer (open set: none is an answer): General Impostors, with Unmasking as a
+    second opinion and their agreement."""
     from unmask.findings import write_findings
     from unmask.outfiles import out_file, write_jsonl
     from unmask.persona import engine
+    from unmask.persona.verification import UnmaskingVerifier
 
     with _user_errors():
         out_file(out_path)
@@ -845,14 +847,29 @@ def persona_link(
     out.print(f"reference: {visible(ref.name)}")
     if warning:
         _warn(warning)
+    unmasking = UnmaskingVerifier()
+    out.print(
+        "score: General Impostors (the answer); unmasking: a second opinion, run on the "
+        f"{engine.UNMASKING_MAX_PAIRS} pairs most alike, which abstains where a byline has fewer than "
+        f"{unmasking.min_words:,} words ({unmasking.folds} chunks of {unmasking.min_chunk_words} or more)"
+    )
     shown = [
         {
             **{k: r[k] for k in ("a", "b", "score", "same_writer")},
+            "unmasking": "abstained" if r["unmasking"].get("abstained") else f"{r['unmasking']['score']:.3f}",
+            "agree": "-" if r["agree"] is None else "yes" if r["agree"] else "NO",
             "features": [f["feature"] for f in r["features"]],
         }
         for r in links[:20]
     ]
-    out.print(_table(f"{plural(len(links), 'pair')} (most alike first)", shown))
+    disputed = sum(r["agree"] is False for r in links)
+    abstained = sum(r["agree"] is None for r in links)
+    title = f"{plural(len(links), 'pair')} (most alike first); the verifiers disagree on {disputed}"
+    out.print(_table(title, shown))
+    if abstained:
+        out.print(
+            f"Unmasking abstained on {plural(abstained, 'pair')}: each line of {visible(out_path)} says why"
+        )
     out.print(f"wrote {visible(out_path)}; {plural(len(findings), 'shared-writer finding')}")
 
 

@@ -7,9 +7,10 @@ other input; the analyses then read the case. Results become findings (``group-p
 
 References: the test of a byline needs documents whose writers are known, "of the same kind". In order of
 preference: a file the user names (``--reference FILE``, any articles layout, the byline is the writer), the
-case's other bylines (``--reference case``, each assumed to be one writer), or the Federalist Papers that ship
-with unmask (``federalist``, the default: three writers, late-18th-century English essays, so a weak match
-for modern text, which every output says).
+case's other bylines (``--reference case``, each assumed to be one writer; the default when the case has at
+least ``MIN_REFERENCE_WRITERS`` of them, otherwise the commands refuse and say what to pass), or the
+Federalist Papers that ship with unmask (``--reference federalist``: three writers, late-18th-century English
+essays, so a weak match for modern text, which every output says).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from unmask.documents import documents as case_documents
 from unmask.errors import OptionError
 from unmask.findings import Evidence, Finding
 from unmask.persona.reference import federalist
-from unmask.persona.verification import ImpostorsVerifier, reference_pairs
+from unmask.persona.verification import ImpostorsVerifier, UnmaskingVerifier, reference_pairs
 from unmask.persona.writers import METHOD_VERSION, WritersResult, WritersTest
 
 FEDERALIST = "federalist"
@@ -209,6 +210,12 @@ def writers_findings(results: Sequence[WritersResult], table: pa.Table, ref: Ref
 
 # --- which bylines share a writer? --------------------------------------------------------------------------
 
+# Unmasking, link's second opinion, is calibrated on this many reference pairs and run on at most this many
+# pairs of bylines, the most alike by General Impostors: pairs grow as the square of the bylines, and one
+# pair costs Unmasking 10-100 ms (General Impostors scores every pair).
+UNMASKING_CALIBRATION_PAIRS = 60
+UNMASKING_MAX_PAIRS = 50
+
 
 def link(
     table: pa.Table,
@@ -221,8 +228,10 @@ def link(
     """Every pair of bylines in ``table``, with the calibrated probability that one person wrote both.
 
     General Impostors (:class:`ImpostorsVerifier`) with the reference's documents as impostors, calibrated
-    on pairs of reference document sets of the bylines' median size. ``same_writer`` is ``score > 0.5``,
-    ``undecided`` marks scores within the verifier's abstention band around 0.5;
+    on pairs of reference document sets of the bylines' median size, gives the answer: ``score``,
+    ``same_writer`` (``score > 0.5``), ``undecided`` (within the verifier's abstention band around 0.5).
+    ``unmasking`` is a second opinion (:func:`unmasking_opinions`), ``{score, same_writer, undecided}`` or
+    ``{abstained, reason}``, and ``agree`` whether both name the same side (None where Unmasking abstained).
     ``features`` are the words both bylines over- or under-use most, relative to the reference.
     """
     groups = _by_byline(table)
@@ -262,7 +271,95 @@ def link(
                 "reference": ref.name,
             }
         )
-    return sorted(out, key=lambda r: -r["score"])
+    out.sort(key=lambda r: -r["score"])
+    opinions = unmasking_opinions(sets, [(r["a"], r["b"]) for r in out], ref)
+    for row in out:
+        second = opinions[(row["a"], row["b"])]
+        row["unmasking"] = second
+        row["agree"] = None if second.get("abstained") else second["same_writer"] == row["same_writer"]
+    return out
+
+
+def unmasking_opinions(
+    sets: dict[str, list[str]], order: Sequence[tuple[str, str]], ref: Reference
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Unmasking's opinion on each pair of bylines of ``order`` (most alike by General Impostors first):
+    ``{score, same_writer, undecided}`` for the first :data:`UNMASKING_MAX_PAIRS` pairs whose bylines both
+    have the verifier's ``min_words``, ``{abstained: True, reason}`` for the others.
+
+    It is calibrated on :data:`UNMASKING_CALIBRATION_PAIRS` reference pairs whose sides have about as many
+    words as the median byline judged (at least ``min_words``). Topic masking is not applied: Unmasking
+    removes the most telling words round by round, topic words first.
+    """
+    verifier = UnmaskingVerifier()
+    need = verifier.min_words
+    length = {n: len(verifier.words(texts)) for n, texts in sets.items()}
+    opinions: dict[tuple[str, str], dict[str, Any]] = {}
+    judged: list[tuple[str, str]] = []
+    for a, b in order:
+        short = [n for n in (a, b) if length[n] < need]
+        if short:
+            opinions[(a, b)] = _abstained(
+                f"{short[0]!r} has {length[short[0]]:,} words; Unmasking needs {need:,} a byline"
+                f" ({verifier.folds} chunks of {verifier.min_chunk_words} words or more)"
+            )
+        elif len(judged) >= UNMASKING_MAX_PAIRS:
+            opinions[(a, b)] = _abstained(
+                f"Unmasking is run on the {UNMASKING_MAX_PAIRS} pairs most alike by General Impostors only"
+            )
+        else:
+            judged.append((a, b))
+    if not judged:
+        return opinions
+    words_each = max(need, float(np.median([length[n] for pair in judged for n in pair])))
+    try:
+        verifier.fit(*_unmasking_calibration_pairs(ref, verifier, words_each))
+    except ValueError:
+        reason = (
+            f"the reference has too few documents, or too short, for {UNMASKING_CALIBRATION_PAIRS} "
+            f"calibration pairs of {need:,} words a side or more"
+        )
+        return opinions | {pair: _abstained(reason) for pair in judged}
+    p = verifier.predict_proba([(sets[a], sets[b]) for a, b in judged])[:, 1]
+    for pair, score in zip(judged, p, strict=True):
+        opinions[pair] = {
+            "score": round(float(score), 4),
+            "same_writer": bool(score > 0.5),
+            "undecided": bool(abs(score - 0.5) < verifier.abstain),
+        }
+    return opinions
+
+
+def _unmasking_calibration_pairs(
+    ref: Reference, verifier: UnmaskingVerifier, words_each: float
+) -> tuple[list[Any], np.ndarray]:
+    """Labelled reference pairs with about ``words_each`` words a side (no more than Unmasking uses)."""
+    words_each = min(words_each, verifier.max_chunks * verifier.chunk_words)
+    sample = np.random.default_rng(0).permutation(len(ref.texts))[:200]
+    per_document = max(1.0, float(np.median([len(verifier.words([ref.texts[i]])) for i in sample])))
+    counts = np.unique(ref.writers, return_counts=True)[1]
+    size = max(1, min(int(np.ceil(words_each / per_document)), int(counts.max()) // 2))
+    pairs, y, _ = reference_pairs(
+        ref.texts, ref.writers, n_pairs=UNMASKING_CALIBRATION_PAIRS, size=size, random_state=0
+    )
+    return pairs, y
+
+
+def _abstained(reason: str) -> dict[str, Any]:
+    return {"abstained": True, "reason": reason}
+
+
+def _second_opinion(pair: dict[str, Any]) -> str:
+    """What Unmasking said of ``pair``, for a finding's limitations."""
+    second = pair["unmasking"]
+    if second.get("abstained"):
+        return f"Unmasking, the second opinion, abstained: {second['reason']}."
+    if pair["agree"]:
+        return f"Unmasking, the second opinion, agrees (p = {second['score']:.2f})."
+    return (
+        f"Unmasking, the second opinion, disagrees (p = {second['score']:.2f}): the two methods weigh "
+        "different evidence, and this pair needs a closer look."
+    )
 
 
 def link_findings(links: Sequence[dict[str, Any]], table: pa.Table, ref: Reference) -> list[Finding]:
@@ -283,6 +380,12 @@ def link_findings(links: Sequence[dict[str, Any]], table: pa.Table, ref: Referen
         evidence.append(
             Evidence(values={"features": pair["features"]}, note="words both bylines over- or under-use (z)")
         )
+        evidence.append(
+            Evidence(
+                values={"unmasking": pair["unmasking"], "agree": pair["agree"]},
+                note="the second opinion (Unmasking) and whether it names the same side as General Impostors",
+            )
+        )
         findings.append(
             Finding(
                 kind="shared-writer",
@@ -301,7 +404,7 @@ def link_findings(links: Sequence[dict[str, Any]], table: pa.Table, ref: Referen
                     "General Impostors compares the two bylines with reference documents; a shared editor, "
                     "house style or template can make different writers alike. Calibrated on pairs drawn "
                     "from "
-                    f"the reference ({pair['reference']}), with even prior odds."
+                    f"the reference ({pair['reference']}), with even prior odds. {_second_opinion(pair)}"
                 ),
             )
         )
