@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from unmask.attribution.names import AUTO_MERGE, CANDIDATE, compare_names
+from unmask.names import AUTO_MERGE, CANDIDATE, compare_names
 
 PAIRS = Path(__file__).resolve().parent / "data" / "name_pairs.csv"
 

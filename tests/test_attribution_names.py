@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from unmask.attribution.names import AUTO_MERGE, CANDIDATE, compare_names, parse_person
 from unmask.attribution.payers import classify
 from unmask.attribution.resolve import EntityRecord, Resolver, clusters
+from unmask.names import AUTO_MERGE, CANDIDATE, compare_names, parse_person
 
 NAME_PAIRS = Path(__file__).resolve().parents[1] / "bench" / "data" / "name_pairs.csv"
 

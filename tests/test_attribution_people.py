@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from unmask.attribution.names import parse_person
 from unmask.attribution.places import place
 from unmask.attribution.rarity import NameRarity
 from unmask.attribution.resolve import EntityRecord, Resolver, clusters
 from unmask.case import Case
 from unmask.cli import app
+from unmask.names import parse_person
 
 runner = CliRunner()
 

@@ -27,6 +27,11 @@ def test_build_demo_loads_everything_but_the_two_broken_rows(tmp_path) -> None:
         "synchronised-launch": 1,
     }
     assert all(answer["paths"] for answer in attribution["explained"])  # the planted chain, from the files
+    # One story: an account of the planted network, the site it pushes, the organisation behind it.
+    [story] = attribution["story"]["paths"]
+    assert story[0]["from"]["schema"] == "Account" and story[0]["from"]["name"] in built["planted"]
+    assert story[0]["relation"] == "posted links to"
+    assert story[-1]["to"]["name"] == "ALDER RIDGE ENERGY COUNCIL"
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert built["report"] == str(tmp_path / "report.html") and "Quillfeather" in report
 

@@ -669,8 +669,12 @@ def demo(
     )
     from unmask.attribution.paths import hop_text
 
-    for answer in attribution["explained"]:
-        names = f"{visible(repr(answer['from']['name']))} {visible(repr(answer['to']['name']))}"
+    story = attribution["story"]  # printed by its account's id: the demo's accounts have no handles
+    for answer in [*attribution["explained"], story]:
+        names = f"{visible(repr(answer['from']['id'] if answer is story else answer['from']['name']))} "
+        names += visible(repr(answer["to"]["name"]))
+        if answer is story:
+            out.print("The story: from an account of the planted network to the organisation behind it")
         out.print(f"  unmask explain {names}:")
         for hop in (answer["paths"] or [[]])[0]:
             out.print("    " + visible(hop_text(hop)))

@@ -29,12 +29,12 @@ from unmask import __version__
 from unmask.attribution.funders import payer_classes, shared_funder_findings, synchronised_launch_findings
 from unmask.attribution.graph import load_records, write_entities, write_links
 from unmask.attribution.infrastructure import Service, service_values, shared_infrastructure_findings
-from unmask.attribution.names import compare_names
 from unmask.attribution.payers import placeholder_ids
 from unmask.attribution.resolve import MATCHABLE, NOT_RESOLVED_PREFIXES, Resolver, block_keys, clusters
 from unmask.case import Case
 from unmask.errors import OptionError
 from unmask.findings import delete_findings, insert_findings
+from unmask.names import compare_names
 from unmask.sources import source_fingerprints
 
 METHOD_PREFIX = "attribution."

@@ -24,8 +24,8 @@ import duckdb
 import pyarrow as pa
 from followthemoney import model
 
-from unmask.attribution.payers import strip_disclaimer
 from unmask.attribution.resolve import IDENTIFIER_PROPS, MATCHABLE, EntityRecord
+from unmask.names import strip_disclaimer
 
 # FtM interval schemata read as links: (schema, from property, to property).
 EDGE_SCHEMATA = (

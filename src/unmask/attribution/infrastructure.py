@@ -31,9 +31,9 @@ import duckdb
 import igraph as ig
 
 from unmask.attribution.graph import STRONG_VALUES
-from unmask.attribution.names import parse_org
 from unmask.findings import Evidence, Finding
 from unmask.ingest.record_stage import name_key
+from unmask.names import parse_org
 
 METHOD_VERSION = "2"
 STRONG_WEIGHT = 0.9

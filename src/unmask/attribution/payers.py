@@ -15,10 +15,10 @@ stated in the findings they change:
 
 Two rules concern the text and the ids of payers and pages rather than what they fund:
 
-- **disclaimer prefixes** (:func:`strip_disclaimer`): files built from the ad library's web page, and
-  third-party scrapers, write "Paid for by Liberty Bridge Ltd" where the API writes "Liberty Bridge Ltd".
-  The prefix, in the ad library's languages (:data:`DISCLAIMER_PREFIXES`), is not part of the payer's name
-  when names are compared or payers keyed; the statements keep the text as written.
+- **disclaimer prefixes** (:func:`unmask.names.strip_disclaimer`): files built from the ad library's web
+  page, and third-party scrapers, write "Paid for by Liberty Bridge Ltd" where the API writes "Liberty
+  Bridge Ltd". The prefix, in the ad library's languages (:data:`unmask.names.DISCLAIMER_PREFIXES`), is not
+  part of the payer's name when names are compared or payers keyed; the statements keep the text as written.
 - **placeholder ids** (:func:`placeholder_ids`): an id the statements show with more than
   :data:`MAX_NAMES_PER_ID` different names is not an identifier (Meta's reports give page id ``0`` to
   over a thousand unrelated "Instagram User …" advertisers). Its entity is not resolved, makes no link and
@@ -28,11 +28,11 @@ Two rules concern the text and the ids of payers and pages rather than what they
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import duckdb
+
+from unmask.names import strip_disclaimer
 
 PLACEHOLDERS = re.compile(
     r"ran without a disclaimer|without disclaimer|no disclaimer|^disclaimer$|^paid for by$|"
@@ -47,52 +47,8 @@ AGENCY_WORDS = re.compile(
 )
 
 
-# "Paid for by" as the ad library's web page writes it, in the languages of its interface, folded to ASCII
-# lower case (so "Payé par" and "Paye par" both match). The prefix must be followed by a name.
-DISCLAIMER_PREFIXES = (
-    "paid for by", "sponsored by",  # English
-    "pagado por", "financiado por", "patrocinado por", "pago de",  # Spanish
-    "pago por", "pago pelo", "pago pela",  # Portuguese
-    "paye par", "finance par",  # French
-    "finanziert von", "bezahlt von", "gesponsert von",  # German
-    "pagato da", "finanziato da",  # Italian
-    "betaald door",  # Dutch
-    "oplacone przez", "sfinansowane przez",  # Polish
-    "platit de", "finantat de",  # Romanian
-    "fizetett hirdeto",  # Hungarian ("Fizetett hirdető: X")
-    "betalat av", "betalt av", "betalt af",  # Swedish, Norwegian, Danish
-)  # fmt: skip
-_PREFIX_WORDS = "|".join(p.replace(" ", r"\s+") for p in DISCLAIMER_PREFIXES)
-_DISCLAIMER = re.compile(rf"^\s*(?:{_PREFIX_WORDS})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
-_LONGEST_PREFIX = 48  # characters of a name folded to look for a prefix: the longest, with spaces to spare
-# Letters whose ASCII form is not their decomposition's first character.
-_FOLD = {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "s"}
 # An id the statements show with more names than this (case and spaces folded) is a placeholder.
 MAX_NAMES_PER_ID = 10
-
-
-def _fold_char(c: str) -> str:
-    """One character folded to one lower-case ASCII-ish character (so positions match the original)."""
-    return _FOLD.get(c) or unicodedata.normalize("NFKD", c)[:1].lower()
-
-
-@lru_cache(maxsize=65536)
-def strip_disclaimer(name: str) -> str:
-    """``name`` without a disclaimer prefix ("Paid for by Liberty Bridge Ltd" → "Liberty Bridge Ltd").
-
-    The prefixes are :data:`DISCLAIMER_PREFIXES`, matched without regard to case or accents, followed by
-    white space or a colon and then a name; a name that is only a prefix ("Paid for by") is returned
-    unchanged (it is a placeholder, see :data:`PLACEHOLDERS`).
-
-    >>> strip_disclaimer("Paid for by Liberty Bridge Ltd"), strip_disclaimer("Payé par : Les Amis")
-    ('Liberty Bridge Ltd', 'Les Amis')
-    >>> strip_disclaimer("Paid for by"), strip_disclaimer("Paidfor Media")
-    ('Paid for by', 'Paidfor Media')
-    """
-    text = unicodedata.normalize("NFC", name)
-    folded = "".join(_fold_char(c) for c in text[:_LONGEST_PREFIX])
-    found = _DISCLAIMER.match(folded)
-    return text[found.end() :].strip() if found else name
 
 
 def placeholder_ids(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:

@@ -42,7 +42,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from unmask.attribution.names import PersonName, parse_person  # noqa: F401  (parse_person: the example)
+from unmask.names import PersonName, parse_person  # noqa: F401  (parse_person: the example)
 
 POPULATION = 330_000_000
 RARE = 0.01

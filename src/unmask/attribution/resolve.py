@@ -2,7 +2,7 @@
 
 :class:`Resolver` compares the matchable entities of a case (FtM ``Person``, ``Company``, ``Organization``,
 ``LegalEntity``) pairwise within blocks (a shared identifier, surname spelling or rare name word), scores
-each pair by its names (:mod:`unmask.attribution.names`) and what else the records say, and decides:
+each pair by its names (:mod:`unmask.names`) and what else the records say, and decides:
 
 - **automatic merge** at ``auto`` (0.95) or above, except between two entities of one register that gives
   its own ids (two Companies House officer ids, two FEC donors at different ZIP codes): the register has
@@ -57,7 +57,9 @@ from itertools import combinations
 from followthemoney import model
 from rigour.text import ascii_text
 
-from unmask.attribution.names import (
+from unmask.attribution.places import Place, country, place
+from unmask.attribution.rarity import NameRarity
+from unmask.names import (
     AUTO_MERGE,
     CANDIDATE,
     Match,
@@ -66,8 +68,6 @@ from unmask.attribution.names import (
     parse_org,
     parse_person,
 )
-from unmask.attribution.places import Place, country, place
-from unmask.attribution.rarity import NameRarity
 
 MATCHABLE = ("Person", "Company", "Organization", "LegalEntity")
 # Registers whose ids already tell two entities apart: two such ids are never merged automatically.

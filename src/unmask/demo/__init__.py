@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from unmask.demo.records import ORGANISATION, SITES
 from unmask.ingest.posts_csv import CORE_COLUMNS
 
 _FIRST = (
@@ -75,7 +76,9 @@ _HASHTAGS = (
     "volunteer",
 )
 _SITES = ("dailyheron.example", "valleyledger.example", "northgazette.example", "pebblepost.example")
-CAMPAIGN_SITE = "truthbeacon.example"  # the planted network's site, invented
+# The planted network pushes the site of the demo's records (registered in 2009 by the council's
+# spokesperson): one story from accounts acting together to the organisation behind the pages' funder.
+CAMPAIGN_SITE = SITES["7000000101"]
 CAMPAIGN_HASHTAG = "beaconrising"
 START = datetime(2024, 3, 1, tzinfo=UTC)
 DAYS = 14
@@ -265,6 +268,7 @@ def _attribution(case, out_dir: Path, seed: int) -> dict:
     from unmask.attribution.engine import run
     from unmask.attribution.paths import explain
     from unmask.demo import records
+    from unmask.graph.build import build as build_graph
     from unmask.ingest import import_files
 
     files = records.write_records(out_dir / "records", seed=seed)
@@ -272,16 +276,26 @@ def _attribution(case, out_dir: Path, seed: int) -> dict:
     for kind, paths in files.items():
         imports.extend(import_files(case, records.FORMATS[kind], paths))
     result = run(case)
+    build_graph(case)
     questions = [
         (records.PAGES["7000000102"], records.ORGANISATION),
         (records.SITES["7000000101"], records.ORGANISATION),
         (records.SITES["7000000101"], records.SITES["7000000102"]),
     ]
+    # The whole story: from an account of the planted network, through the site it pushes, to the
+    # organisation behind the pages' funder.
+    story = explain(case, f"account:generic:{min(_planted_leads(seed))}", ORGANISATION, max_paths=1)
     return {
         "imports": imports,
         "run": result,
         "explained": [explain(case, a, b, max_paths=1) for a, b in questions],
+        "story": story,
     }
+
+
+def _planted_leads(seed: int) -> set[str]:
+    """The planted accounts that posted the campaign's links themselves (not only shared others' posts)."""
+    return {p.account_id for p in generate_posts(seed) if CAMPAIGN_SITE in p.urls and not p.shared_post_id}
 
 
 def _planted_accounts(seed: int) -> set[str]:

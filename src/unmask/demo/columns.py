@@ -115,7 +115,9 @@ def generate_columns(seed: int = 7, *, per_writer: int = 4) -> tuple[list[dict],
     docs = []
     for i in range(per_writer * len(team)):
         writer = team[i % len(team)]  # the team takes turns, week by week
-        docs.append(_row(f"ra-{i + 1:02d}", PERSONA_BYLINE, writer.column(), i, outlet=("Valley Ledger",)))
+        # The persona's columns run on the site the planted network pushes (aldervalleyvoice.example).
+        outlet = ("Alder Valley Voice",)
+        docs.append(_row(f"ra-{i + 1:02d}", PERSONA_BYLINE, writer.column(), i, outlet=outlet))
     for i in range(per_writer * len(team)):
         docs.append(_row(f"ic-{i + 1:02d}", CONTROL_BYLINE, control.column(), i, outlet=("North Gazette",)))
     reference = []

@@ -5,7 +5,7 @@ Each ad becomes an FtM ``Payment`` from its payer (``bylines``, older clients ``
 period. Pages and payers are ``LegalEntity``: the library does not say whether a page or a disclaimer
 name is a person or an organisation, and entity resolution may later match them to a ``Company`` or a
 ``Person``. A page's id is its Facebook page id; a payer's id is its disclaimer text without a "Paid for
-by" prefix (:func:`unmask.attribution.payers.strip_disclaimer`) and folded for case and white space, so
+by" prefix (:func:`unmask.names.strip_disclaimer`) and folded for case and white space, so
 every page paid for under one disclaimer points at one payer, whether the file writes "Paid for by X" or
 "X" (the payer's name keeps the text as written).
 
@@ -26,12 +26,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from followthemoney.proxy import EntityProxy
 
-from unmask.attribution.payers import strip_disclaimer
 from unmask.errors import FormatError
 from unmask.ingest.jsonstream import FieldTypeError, item_row, json_id, json_records, json_str
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 from unmask.ingest.textfile import check_text
+from unmask.names import strip_disclaimer
 
 _REPORT_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})_([A-Z]{2})_")
 _AMOUNT = re.compile(r"^amount spent \((\w+)\)$", re.IGNORECASE)

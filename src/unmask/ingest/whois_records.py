@@ -29,12 +29,12 @@ from pathlib import Path
 from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
-from unmask.attribution.names import parse_org
 from unmask.errors import FormatError
 from unmask.ingest.base import file_sha256, files_in, folder_sha256
 from unmask.ingest.record_stage import RecordReader, make_id, name_key, new_entity, site_entity
 from unmask.ingest.stage import Stage
 from unmask.ingest.whois import Contact, DomainRecord, parse_rdap, parse_whois
+from unmask.names import parse_org
 
 MAX_RECORD_BYTES = 1_000_000
 # Answers that are a WHOIS server's or an RDAP service's though they describe no domain: the file is of

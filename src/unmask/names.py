@@ -27,10 +27,14 @@ different given names, middle names, suffixes,          0.0-0.6  nothing
 legal forms; one company name inside another
 =====================================================  =======  =====================================
 
+A payer's name in an ad library may carry the disclaimer it was written with: :func:`strip_disclaimer`
+takes "Paid for by" off "Paid for by Liberty Bridge Ltd", in the ad library's languages
+(:data:`DISCLAIMER_PREFIXES`), before names are compared or payers keyed.
+
 Example::
 
     >>> compare_names("HALVORSEN, Marit Elise", "Marit Elise Halvorsen", "Person")
-    Match(score=0.97, rule='same name: order, case')
+    Match(score=0.97, rule='same name: order, case, punctuation')
     >>> compare_names("Acme Digital Media Ltd", "Acme Digital Outreach Ltd", "Company").score
     0.0
 """
@@ -510,3 +514,49 @@ def compare_orgs(a: str, b: str) -> Match:
 def compare_names(a: str, b: str, schema: str) -> Match:
     """Compare two names as people (``Person``) or organisations (anything else)."""
     return compare_people(a, b) if schema == "Person" else compare_orgs(a, b)
+
+
+# "Paid for by" as the ad library's web page writes it, in the languages of its interface, folded to ASCII
+# lower case (so "Payé par" and "Paye par" both match). The prefix must be followed by a name.
+DISCLAIMER_PREFIXES = (
+    "paid for by", "sponsored by",  # English
+    "pagado por", "financiado por", "patrocinado por", "pago de",  # Spanish
+    "pago por", "pago pelo", "pago pela",  # Portuguese
+    "paye par", "finance par",  # French
+    "finanziert von", "bezahlt von", "gesponsert von",  # German
+    "pagato da", "finanziato da",  # Italian
+    "betaald door",  # Dutch
+    "oplacone przez", "sfinansowane przez",  # Polish
+    "platit de", "finantat de",  # Romanian
+    "fizetett hirdeto",  # Hungarian ("Fizetett hirdető: X")
+    "betalat av", "betalt av", "betalt af",  # Swedish, Norwegian, Danish
+)  # fmt: skip
+_PREFIX_WORDS = "|".join(p.replace(" ", r"\s+") for p in DISCLAIMER_PREFIXES)
+_DISCLAIMER = re.compile(rf"^\s*(?:{_PREFIX_WORDS})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
+_LONGEST_PREFIX = 48  # characters of a name folded to look for a prefix: the longest, with spaces to spare
+# Letters whose ASCII form is not their decomposition's first character.
+_FOLD = {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "s"}
+
+
+def _fold_char(c: str) -> str:
+    """One character folded to one lower-case ASCII-ish character (so positions match the original)."""
+    return _FOLD.get(c) or unicodedata.normalize("NFKD", c)[:1].lower()
+
+
+@lru_cache(maxsize=65536)
+def strip_disclaimer(name: str) -> str:
+    """``name`` without a disclaimer prefix ("Paid for by Liberty Bridge Ltd" → "Liberty Bridge Ltd").
+
+    The prefixes are :data:`DISCLAIMER_PREFIXES`, matched without regard to case or accents, followed by
+    white space or a colon and then a name; a name that is only a prefix ("Paid for by") is returned
+    unchanged (it is a placeholder, see :data:`unmask.attribution.payers.PLACEHOLDERS`).
+
+    >>> strip_disclaimer("Paid for by Liberty Bridge Ltd"), strip_disclaimer("Payé par : Les Amis")
+    ('Liberty Bridge Ltd', 'Les Amis')
+    >>> strip_disclaimer("Paid for by"), strip_disclaimer("Paidfor Media")
+    ('Paid for by', 'Paidfor Media')
+    """
+    text = unicodedata.normalize("NFC", name)
+    folded = "".join(_fold_char(c) for c in text[:_LONGEST_PREFIX])
+    found = _DISCLAIMER.match(folded)
+    return text[found.end() :].strip() if found else name
