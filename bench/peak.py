@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import resource
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 
@@ -20,3 +23,19 @@ def peak_rss_mib() -> float:
             if line.startswith("VmHWM:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def run_unmask(args: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
+    """``unmask ARGS`` in its own process under GNU time: the finished process, its seconds and its peak RSS
+    in MB. Raises with the command's error output when it fails."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "unmask", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"unmask {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done, seconds, round(int(done.stderr.strip().splitlines()[-1]) / 1024)

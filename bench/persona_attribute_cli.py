@@ -29,16 +29,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
 
+from peak import run_unmask
 from unmask.persona.reference import federalist
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/authorship"
@@ -68,21 +66,12 @@ def attribute(known: list[dict], unknown: list[dict], folder: Path, *flags: str)
         str(out),
         *flags,
     ]
-    started = time.perf_counter()
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "unmask", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"unmask {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    done, seconds, peak_mb = run_unmask(args)
     by_id = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     run = {
         "command": "unmask " + " ".join(a if a.startswith("-") else Path(a).name for a in args),
         "seconds": round(seconds, 1),
-        "peak_mb": round(int(done.stderr.strip().splitlines()[-1]) / 1024),
+        "peak_mb": peak_mb,
         "summary": [line for line in done.stdout.splitlines()[:4] if not line.startswith(" ")],
     }
     return [by_id[u["id"]] for u in unknown], run

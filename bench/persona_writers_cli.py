@@ -38,10 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,6 +46,7 @@ import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from c50_writers import DATA, draw, load
+from peak import run_unmask
 
 SEED = 14  # the bylines' draws; the halves use bench/c50_writers.py's seed 0
 COMPOSITES = ("distinct", "two_or_three")
@@ -84,21 +82,12 @@ def run_writers(folder: Path) -> tuple[dict[str, dict], dict]:
         "--out",
         str(folder / "writers.jsonl"),
     ]
-    started = time.perf_counter()
-    done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "unmask", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"unmask {' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    _, seconds, peak_mb = run_unmask(args)
     rows = [json.loads(line) for line in (folder / "writers.jsonl").read_text(encoding="utf-8").splitlines()]
     run = {
         "command": "unmask " + " ".join(a if a.startswith("-") else Path(a).name for a in args),
         "seconds": round(seconds, 1),
-        "peak_mb": round(int(done.stderr.strip().splitlines()[-1]) / 1024),
+        "peak_mb": peak_mb,
         "warnings": sorted({r["warning"] for r in rows if "warning" in r}),
     }
     return {r["byline"]: r for r in rows}, run
