@@ -112,7 +112,9 @@ def test_a_run_replaces_every_earlier_coordination_finding(tmp_path: Path) -> No
     assert second["findings"] == 0 and second["findings_replaced"] == 1
     assert [f["kind"] for f in _findings(case)] == ["shared-writer"]
     with Case.open(case, read_only=True) as c:
-        runs = c.query("SELECT run_id, engine, window_s FROM runs ORDER BY run_id")
+        runs = c.query(
+            "SELECT run_id, engine, window_s FROM runs WHERE engine = 'coordination' ORDER BY run_id"
+        )
         assert [(r["engine"], r["window_s"]) for r in runs] == [("coordination", 60), ("coordination", 2)]
         assert [r["run_id"] for r in runs] == [first["run_id"], second["run_id"]]
         assert c.scalar("SELECT count(*) FROM coordination_edges") == 0

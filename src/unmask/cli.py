@@ -1033,6 +1033,21 @@ def _left_out(result: Any, shown: int = 5) -> list[str]:
     return lines
 
 
+_FEW_CANDIDATES = 20
+_PAIR_COLUMNS = [
+    "score",
+    "rule",
+    "agree",
+    "conflict",
+    "left_schema",
+    "left_name",
+    "left_id",
+    "right_schema",
+    "right_name",
+    "right_id",
+]
+
+
 @attribution_app.command("review")
 def attribution_review(
     case: CaseOption = Path(DEFAULT_CASE),
@@ -1094,7 +1109,10 @@ def attribution_review(
             if group is not None:
                 rows, groups = candidates(c, limit=limit, group=group), []
             else:
-                rows, groups = [], candidate_groups(c, limit=limit)
+                groups = candidate_groups(c, limit=limit)
+                # a few pairs read better as themselves than as groups of one
+                few = sum(g["pairs"] for g in groups) <= _FEW_CANDIDATES
+                rows = candidates(c, limit=_FEW_CANDIDATES) if few else []
             refused = refused_merges(c)
     if as_json:
         _print_json({"groups": groups, "pairs": rows, "refused": refused} if group is None else rows)
@@ -1102,12 +1120,17 @@ def attribution_review(
     if refused:
         title = f"{plural(len(refused), 'merge')} refused: each would join a pair a reviewer rejected"
         out.print(_table(title, refused, ["left_id", "right_id", "decision", "score", "conflict"]))
+    if group is None and rows:
+        out.print(_table(f"{plural(len(rows), 'candidate merge')} (best first)", rows, _PAIR_COLUMNS))
+        out.print("Decide with: unmask attribution review --accept LEFT_ID RIGHT_ID (or --reject)")
+        return
     if group is not None:
         if not rows:
             out.print(f"No candidates in the group {visible(group)}.")
             return
-        columns = ["score", "rule", "agree", "conflict", "left_name", "left_id", "right_name", "right_id"]
-        out.print(_table(f"{plural(len(rows), 'candidate merge')} of {group} (best first)", rows, columns))
+        out.print(
+            _table(f"{plural(len(rows), 'candidate merge')} of {group} (best first)", rows, _PAIR_COLUMNS)
+        )
         out.print(
             f'Decide with: unmask attribution review --group "{visible(group)}" --accept-all '
             "(or --reject-all), or one pair: --accept LEFT_ID RIGHT_ID (or --reject)"
