@@ -1,6 +1,8 @@
-"""persona rhythm: the weekly histogram, the UTC offset and office-hours score on simulated personas, and
-reading a byline's or an account's times from a case (with the refusal of times whose zone is unknown)."""
+"""persona rhythm: the weekly histogram, the UTC offset, office-hours score and two-operator test on
+simulated personas, and reading a byline's or an account's times from a case (with the refusal of times
+whose zone is unknown)."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -8,16 +10,20 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from sklearn.base import clone
+from typer.testing import CliRunner
 
 from unmask.case import Case
+from unmask.cli import app
 from unmask.errors import OptionError
 from unmask.ingest import import_files
 from unmask.persona.rhythm import (
     DEFAULT_OFFSETS,
+    MIXTURE_MIN_DAYS,
     RhythmEstimator,
     SubjectTimes,
     activity_histogram,
     diurnal_template,
+    mixture_threshold,
     refusal,
     subject_times,
 )
@@ -188,13 +194,108 @@ def test_to_dict_and_describe() -> None:
         "office_hours_interval",
         "n_events",
         "n_days",
+        "mixture",
         "warnings",
         "method",
+    }
+    assert set(data["mixture"]) == {
+        "flag",
+        "reason",
+        "first_offset",
+        "second_offset",
+        "share",
+        "statistic",
+        "threshold",
+        "false_flag_rate",
     }
     lines = est.describe("posts")
     assert lines[0].startswith("most likely UTC+03:00 (90 % interval UTC+")
     assert f"from 300 posts on {est.n_days_} days" in lines[0]
     assert lines[1].startswith("office-hours score ") and "Monday–Friday working hours" in lines[1]
+
+
+# -- two operators ----------------------------------------------------------------------------------------
+
+
+def two_operators(seed: int, *, weeks: int = 8, per_day: int = 20) -> np.ndarray:
+    """Operators in UTC+3 and UTC-5 (8 h apart) taking turns by week, each awake 07:00-01:00 local."""
+    rng = np.random.default_rng(seed)
+    days = np.repeat(np.arange(START, START + 7 * weeks), per_day)
+    offset = np.where((days - START).astype(np.int64) // 7 % 2 == 0, 3.0, -5.0)
+    return np.sort(local_times(days, rng.uniform(7, 25, days.size), offset))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_operators_8_hours_apart_are_flagged(seed: int) -> None:
+    est = RhythmEstimator().fit(two_operators(seed))
+    mix = est.mixture_
+    assert mix.reason is None and mix.flag
+    assert mix.statistic > mix.threshold == mixture_threshold(est.n_days_)
+    assert abs(abs(mix.second_offset - mix.first_offset) - 8.0) <= 1.0
+    assert min(abs(mix.first_offset + 5.0), abs(mix.first_offset - 3.0)) <= 1.0
+    assert mix.share == pytest.approx(0.5, abs=0.15) and mix.false_flag_rate == 0.05
+    assert any("two clocks" in w for w in est.warnings_)
+    line = next(x for x in est.describe("posts") if x.startswith("two clocks: "))
+    assert "of the active days" in line and "5 % false flags" in line
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_operator_is_not_flagged(seed: int) -> None:
+    # The same days and hours as above, all at UTC+3; and a 9-to-6 office.
+    rng = np.random.default_rng(seed)
+    days = np.repeat(np.arange(START, START + 56), 20)
+    for times in (local_times(days, rng.uniform(7, 25, days.size), 3.0), office(seed, n=600)):
+        est = RhythmEstimator().fit(times)
+        assert est.n_days_ >= MIXTURE_MIN_DAYS and est.mixture_.reason is None
+        assert not est.mixture_.flag and est.mixture_.statistic < est.mixture_.threshold
+        assert not any("two clocks" in w for w in est.warnings_)
+        assert any(x.startswith("two-operator test: no second clock") for x in est.describe())
+
+
+def test_the_two_operator_test_abstains_on_too_few_days() -> None:
+    times = two_operators(0)
+    est = RhythmEstimator().fit(times[times < np.datetime64("2024-01-19")])  # 18 days, two turns
+    mix = est.mixture_
+    assert est.n_days_ < MIXTURE_MIN_DAYS
+    assert not mix.flag and mix.statistic is None and mix.threshold is None
+    assert (
+        mix.reason
+        == f"only {est.n_days_} active days (fewer than 20): too few to tell two operators from one"
+    )
+    assert f"two-operator test not made: {mix.reason}" in est.describe()
+    assert (
+        RhythmEstimator(offsets=[0, 1, 2]).fit(times).mixture_.reason
+        == "no two candidate offsets 3 hours apart"
+    )
+
+
+def test_the_cut_falls_with_the_days_and_stays_outside_the_table() -> None:
+    cuts = [mixture_threshold(n) for n in (20, 22, 40, 100, 164, 1000)]
+    assert cuts[0] == cuts[1] and cuts[-2] == cuts[-1]
+    assert all(a >= b for a, b in itertools.pairwise(cuts)) and cuts[0] > cuts[-1]
+
+
+def test_the_cli_shows_the_two_operator_test(tmp_path: Path) -> None:
+    times = two_operators(0, weeks=6)
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        POSTS_HEADER
+        + "".join(f"{i},op,{np.datetime_as_string(t, unit='s')}Z,hi,,\n" for i, t in enumerate(times))
+    )
+    case = str(tmp_path / "c.duckdb")
+    assert CliRunner().invoke(app, ["import", "posts-csv", str(path), "--case", case]).exit_code == 0
+    shown = CliRunner().invoke(app, ["persona", "rhythm", "--case", case, "--account", "op"])
+    assert shown.exit_code == 0, shown.output
+    assert "two clocks: " in shown.output and "5 % false flags" in " ".join(shown.output.split())
+    data = json.loads(
+        CliRunner().invoke(app, ["persona", "rhythm", "--case", case, "--account", "op", "--json"]).output
+    )
+    mix = data["mixture"]
+    assert mix["flag"] is True and mix["reason"] is None and mix["false_flag_rate"] == 0.05
+    assert (
+        mix["statistic"] > mix["threshold"] and abs(abs(mix["second_offset"] - mix["first_offset"]) - 8) <= 1
+    )
+    assert 0.0 < mix["share"] <= 0.5
 
 
 # -- times from a case -------------------------------------------------------------------------------------

@@ -942,7 +942,8 @@ def persona_rhythm(
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the heatmap as PNG here.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """When a persona works: hour x weekday activity, its operators' likely UTC offset, office-hours score."""
+    """When a persona works: hour x weekday activity, its operators' likely UTC offset, office-hours score,
+    and whether its days keep two clocks (two operators hours apart)."""
     from unmask.errors import OptionError
     from unmask.outfiles import out_file
     from unmask.persona.rhythm import RhythmEstimator, refusal, subject_times

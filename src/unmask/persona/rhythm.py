@@ -8,7 +8,9 @@ Macy 2011). The uncertainty comes from a bootstrap over active days: the days ar
 because the events of one day (a session, a shift) are not independent.
 
 A second signal is whether the activity looks like office shifts, the mark of a professional operation
-rather than of a person posting in spare time: see :class:`RhythmEstimator` for the office-hours score.
+rather than of a person posting in spare time: see :class:`RhythmEstimator` for the office-hours score. A
+third is whether the active days keep two clocks, as when two operators hours apart take turns on one
+account: a latent-class test over days (:class:`MixtureTest`).
 
 Everything is in UTC. The local shift is used only to fit the template and for ``histogram_local_``. Times
 read from a file that gave no zone, imported without ``--timezone``, are UTC only by assumption, so their
@@ -20,6 +22,9 @@ Golder, S. A. & Macy, M. W. (2011). Diurnal and seasonal mood vary with work, sl
     diverse cultures. Science 333(6051), 1878–1881.
 Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall (ch. 8: resampling
     blocks of dependent observations).
+McLachlan, G. J. (1987). On bootstrapping the likelihood ratio test statistic for the number of components
+    in a normal mixture. Applied Statistics 36(3), 318–324.
+McLachlan, G. J. & Peel, D. (2000). Finite Mixture Models. Wiley (ch. 6: the number of components).
 
 Example::
 
@@ -35,7 +40,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -71,10 +76,31 @@ _TROUGH_HOUR = 4  # the template's night trough, local time; active days are cut
 # before the night trough, and so the offset, counts as found.
 _MIN_LOG_RATIO = 2.0
 _WIDE_INTERVAL_HOURS = 6.0
+# The two-operator test: clocks at least this far apart (closer ones are one person's late and early
+# nights, or daylight saving time), each operator with at least a tenth of the active days.
+_MIN_SEPARATION_HOURS = 3.0
+_SHARES = np.linspace(0.1, 0.9, 9)
+MIXTURE_MIN_DAYS = 20
+MIXTURE_FALSE_FLAG_RATE = 0.05
+# (active days, cut): the 95th percentile of the test statistic on unmixed real accounts seen for that many
+# consecutive active days, made non-increasing with the days; between two sizes the cut is interpolated in
+# log(days), outside them it stays at the nearest. Measured on the calibration half of the 573 IRA accounts
+# with >= 300 posts (three random stretches of each size per account) by `python bench/rhythm_ira.py
+# --calibrate`; the bench scores the other half. Beyond 160 days too few accounts were left to measure.
+_MIXTURE_CUTS: tuple[tuple[int, float], ...] = (
+    (20, 0.129),
+    (30, 0.129),
+    (40, 0.119),
+    (60, 0.113),
+    (80, 0.113),
+    (120, 0.113),
+    (160, 0.087),
+)
 METHOD = (
     "diurnal-template likelihood over UTC offsets (night trough at 02:00-06:00 local, after Golder & Macy "
     "2011); 90 % intervals from a bootstrap over active days; office-hours score = sqrt(work-hours excess "
-    "x weekend drop)"
+    "x weekend drop); two-operator test = latent-class likelihood ratio over active days (the template at "
+    "two offsets vs one), cut for 5 % false flags on unmixed IRA accounts"
 )
 
 
@@ -158,6 +184,94 @@ def _format_offset(hours: float) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+@dataclass(frozen=True)
+class MixtureTest:
+    """Whether a persona's active days keep two clocks: two operators hours apart taking turns.
+
+    Each active day is taken to come from one operator. One operator: every day's quarter hours follow
+    :func:`diurnal_template` at one offset. Two operators: a day follows it at offset ``first_offset`` or,
+    with probability ``share``, at ``second_offset``, at least 3 hours apart (a latent-class model over
+    days, McLachlan & Peel 2000). ``statistic`` is the log-likelihood ratio of the best two-operator fit
+    (offsets, and ``share`` from 0.1 to 0.9 in tenths) over the best one-operator fit, per active quarter
+    hour; quarter hours, not events, so that a burst of posts counts once. The ratio has no chi-square
+    null distribution (the one-operator model sits on the boundary of the two-operator one, and the
+    template fits no real account exactly), so the cut is empirical, after McLachlan (1987): ``threshold``
+    is the 95th percentile of the statistic on unmixed real accounts with as many active days, and
+    ``false_flag_rate`` the rate that cut is set for. The test abstains (``reason`` says why) on fewer than
+    :data:`MIXTURE_MIN_DAYS` active days.
+
+    It finds operators on different days. Two operators who share every day (a day and a night shift) leave
+    no day with one clock: their account has no night trough, and :class:`RhythmEstimator` says so. A person
+    who moved or travelled for part of the time keeps two clocks too.
+    """
+
+    flag: bool
+    reason: str | None = None  # why the test abstained; None when it was made
+    first_offset: float | None = None  # the clock of most active days
+    second_offset: float | None = None
+    share: float | None = None  # the second clock's share of the active days
+    statistic: float | None = None
+    threshold: float | None = None
+    false_flag_rate: float = MIXTURE_FALSE_FLAG_RATE
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("statistic", "threshold"):
+            if data[key] is not None:
+                data[key] = round(data[key], 4)
+        if self.share is not None:
+            data["share"] = round(self.share, 2)
+        return data
+
+
+def mixture_threshold(n_days: int) -> float:
+    """The cut of :class:`MixtureTest`'s statistic for ``n_days`` active days (see ``_MIXTURE_CUTS``)."""
+    days, cuts = zip(*_MIXTURE_CUTS, strict=True)
+    return float(np.interp(np.log(max(n_days, 1)), np.log(days), cuts))
+
+
+def _mixture_test(day_quarters: np.ndarray, offsets: np.ndarray, log_t: np.ndarray) -> MixtureTest:
+    """The two-operator test on ``day_quarters`` (active days x 96 UTC quarter hours, true where active).
+
+    ``log_t[b, k]`` is the template's log-probability of UTC quarter ``b`` at ``offsets[k]``.
+    """
+    n_days = day_quarters.shape[0]
+    if n_days < MIXTURE_MIN_DAYS:
+        return MixtureTest(
+            flag=False,
+            reason=f"only {n_days} active days (fewer than {MIXTURE_MIN_DAYS}): too few to tell two "
+            "operators from one",
+        )
+    apart = np.abs(_canonical(offsets[:, None] - offsets[None, :])) >= _MIN_SEPARATION_HOURS
+    first, second = np.nonzero(np.triu(apart))
+    if first.size == 0:
+        return MixtureTest(flag=False, reason="no two candidate offsets 3 hours apart")
+    # Days with the same active quarters have the same likelihoods: each distinct day once, weighted.
+    cells, alike = np.unique(day_quarters, axis=0, return_counts=True)
+    ll = cells.astype(np.float64) @ log_t  # (distinct days, offsets)
+    one = float((alike @ ll).max())
+    # Likelihoods relative to each day's best offset: the template's floor keeps a quarter hour's ratio
+    # under 25, so 96 quarters cannot underflow, and a log of a sum is cheaper than logaddexp.
+    top = ll.max(axis=1)
+    rel = np.exp(ll - top[:, None])
+    at_first, at_second = rel[:, first], rel[:, second]
+    two = np.stack([alike @ np.log((1.0 - w) * at_first + w * at_second) for w in _SHARES]) + alike @ top
+    w_at, pair = np.unravel_index(int(np.argmax(two)), two.shape)
+    statistic = (float(two[w_at, pair]) - one) / float(alike @ cells.sum(axis=1))
+    threshold = mixture_threshold(n_days)
+    share, a, b = float(_SHARES[w_at]), float(offsets[first[pair]]), float(offsets[second[pair]])
+    if share > 0.5:
+        share, a, b = 1.0 - share, b, a
+    return MixtureTest(
+        flag=statistic > threshold,
+        first_offset=a,
+        second_offset=b,
+        share=share,
+        statistic=statistic,
+        threshold=threshold,
+    )
+
+
 class RhythmEstimator(BaseEstimator):
     """The UTC offset of a persona's operators and how much its activity looks like office shifts.
 
@@ -194,6 +308,13 @@ class RhythmEstimator(BaseEstimator):
 
     The score is a description, not a calibrated probability: read it with ``office_hours_interval_``
     (the same bootstrap) and against personas known to be organic.
+
+    **Two operators.** ``mixture_`` tests whether the active days keep two clocks at least 3 hours apart,
+    as when operators in two time zones take turns on one account: the template at two offsets, each day
+    from one of them, against the template at one offset (:class:`MixtureTest`). Its cut is set for
+    5 % false flags on unmixed real accounts with as many active days; it abstains under
+    :data:`MIXTURE_MIN_DAYS` days. When it flags, ``utc_offset_hours_`` may fall between the two clocks,
+    and a warning says so.
 
     Parameters
     ----------
@@ -241,6 +362,8 @@ class RhythmEstimator(BaseEstimator):
     n_events_ : int
     n_days_ : int
         Active days (cut at local 04:00).
+    mixture_ : MixtureTest
+        The two-operator test.
     warnings_ : list of str
         What makes the estimate weak, in plain words.
 
@@ -361,6 +484,9 @@ class RhythmEstimator(BaseEstimator):
         boot_score = _office_scores(boot_local, day_counts, weekend, self.work_hours, organic)
         low, high = np.quantile(boot_score, [0.05, 0.95])
         self.office_hours_interval_ = (float(low), float(high))
+        self.mixture_ = _mixture_test(
+            per_day.reshape(self.n_days_, 7, _QUARTERS).sum(axis=1) > 0, offsets, log_t
+        )
 
         if self.n_events_ < self.min_events:
             warnings.append(
@@ -383,6 +509,11 @@ class RhythmEstimator(BaseEstimator):
                 "the events span no weekend day" if weekend_day == 0 else "the events span no workday"
             )
             warnings[-1] += ": the office-hours score measures the working hours alone, not the weekend drop"
+        if self.mixture_.flag:
+            warnings.append(
+                "the active days keep two clocks (two operators, or one who moved): the single offset may "
+                "fall between them"
+            )
         self.warnings_ = warnings
         return self
 
@@ -399,6 +530,7 @@ class RhythmEstimator(BaseEstimator):
             "histogram_zone": "UTC",
             "n_events": self.n_events_,
             "n_days": self.n_days_,
+            "mixture": self.mixture_.to_dict(),
             "warnings": list(self.warnings_),
             "method": METHOD,
         }
@@ -432,8 +564,25 @@ class RhythmEstimator(BaseEstimator):
         )
         low, high = self.office_hours_interval_
         lines.append(f"office-hours score {score:.2f} ({low:.2f}–{high:.2f}): {reading}")
+        lines.append(_describe_mixture(self.mixture_))
         lines.extend(f"warning: {w}" for w in self.warnings_)
         return lines
+
+
+def _describe_mixture(test: MixtureTest) -> str:
+    if test.reason is not None:
+        return f"two-operator test not made: {test.reason}"
+    cut = (
+        f"statistic {test.statistic:.3f}, cut {test.threshold:.3f} for "
+        f"{test.false_flag_rate * 100:g} % false flags on unmixed accounts"
+    )
+    if not test.flag:
+        return f"two-operator test: no second clock on other days ({cut})"
+    apart = _canonical(test.second_offset - test.first_offset)
+    return (
+        f"two clocks: {_format_offset(test.first_offset)} on {1 - test.share:.0%} of the active days, "
+        f"{_format_offset(test.second_offset)} ({apart:+g} h) on {test.share:.0%} ({cut})"
+    )
 
 
 def _days_phrase(weekend: Sequence[int]) -> str:
