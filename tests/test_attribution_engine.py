@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unmask.attribution.engine import candidates, decide, ensure, run
-from unmask.attribution.paths import AmbiguousName, UnknownEntity, explain
+from unmask.graph.paths import AmbiguousName, UnknownEntity, explain
 from unmask.case import Case
 from unmask.cli import app
 from unmask.demo import records

@@ -11,7 +11,7 @@ import pytest
 from conftest import entity_ids, quarantined
 from conftest import entity_props as props
 from unmask.attribution.engine import run
-from unmask.attribution.paths import explain
+from unmask.graph.paths import explain
 from unmask.attribution.payers import MAX_NAMES_PER_ID, classify, strip_disclaimer
 from unmask.case import Case
 from unmask.findings import read_findings

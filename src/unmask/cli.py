@@ -667,7 +667,7 @@ def demo(
         f"{plural(run_.entities, 'entity', 'entities')}, {plural(run_.merged, 'merge')}, "
         + ", ".join(f"{n} {k}" for k, n in sorted(run_.findings.items()))
     )
-    from unmask.attribution.paths import hop_text
+    from unmask.graph.paths import hop_text
 
     story = attribution["story"]  # printed by its account's id: the demo's accounts have no handles
     for answer in [*attribution["explained"], story]:
@@ -1168,8 +1168,8 @@ def explain(
 ) -> None:
     """The shortest evidence paths between two nodes of the case (accounts, bylines, networks, sites,
     people, organisations), each hop with its source record or the engine run behind it."""
-    from unmask.attribution.paths import AmbiguousName, hop_text
-    from unmask.attribution.paths import explain as explain_paths
+    from unmask.graph.paths import AmbiguousName, hop_text
+    from unmask.graph.paths import explain as explain_paths
 
     try:
         _refresh_attribution(case, quiet=as_json)
@@ -1196,6 +1196,50 @@ def explain(
         out.print(f"[bold]Path {i}[/] ({plural(len(hops), 'hop')}):")
         for hop in hops:
             out.print("  " + visible(hop_text(hop)))
+
+
+@app.command()
+def campaigns(case: CaseOption = Path(DEFAULT_CASE), as_json: JsonOption = False) -> None:
+    """The findings the case graph joins into one story: which networks push which sites and pages, which
+    bylines publish there, who stands behind them, and the weakest hop that joins them. A view over
+    findings: each keeps its own confidence."""
+    from unmask.graph.campaigns import campaigns as find_campaigns
+
+    with _user_errors():
+        _refresh_attribution(case, quiet=as_json)
+        with Case.open(case, read_only=True) as c:
+            cards = find_campaigns(c)
+    if as_json:
+        _print_json(cards)
+        return
+    if not cards:
+        out.print("No findings, so no campaigns: run the engines first (see unmask --help).")
+        return
+    joined = [c for c in cards if len(c["findings"]) > 1]
+    out.print(
+        f"{plural(len(cards), 'campaign')} ({len(joined)} joining several findings); a campaign adds no "
+        "confidence: each finding keeps its own"
+    )
+    for card in cards:
+        out.print(f"[bold]{card['id']}[/]: {plural(len(card['findings']), 'finding')}")
+        for f in card["findings"]:
+            score = f"{f['confidence']:.3f}" if f["tested"] else "untested"
+            out.print(f"  {visible(f['kind'])} ({score}) {visible(f['finding_id'])}")
+        for role, listed in card["parts"].items():
+            names = ", ".join(visible(n["name"] or n["id"]) for n in listed[:8])
+            more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
+            out.print(f"  {role}: {names}{more}")
+        if card["behind"]:
+            behind = ", ".join(
+                f"{visible(n['name'] or n['id'])} ({n['schema']}, {plural(n['hops'], 'hop')})"
+                for n in card["behind"][:8]
+            )
+            out.print(f"  behind them: {behind}")
+        if card["disarm"]:
+            out.print(f"  DISARM: {', '.join(card['disarm'])}")
+        if card["weakest_hop"]:
+            out.print(f"  weakest hop: {visible(card['weakest_hop']['text'])}")
+    out.print(f"Each hop's evidence: unmask campaigns --json --case {visible(case)}, or unmask explain A B")
 
 
 @app.command()

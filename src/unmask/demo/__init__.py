@@ -266,7 +266,7 @@ def _persona(case, out_dir: Path, seed: int) -> list:
 def _attribution(case, out_dir: Path, seed: int) -> dict:
     """Import the demo's records, run attribution, and explain the planted chain from them alone."""
     from unmask.attribution.engine import run
-    from unmask.attribution.paths import explain
+    from unmask.graph.paths import explain
     from unmask.demo import records
     from unmask.graph.build import build as build_graph
     from unmask.ingest import import_files

@@ -45,17 +45,30 @@ def _graph(case: Case) -> bool:
 
 
 def _node(case: Case, node_id: str) -> dict[str, Any]:
-    if node_id.startswith(GRAPH_PREFIXES) and _graph(case):
+    return nodes(case, [node_id])[node_id]
+
+
+def nodes(case: Case, node_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """``{id: {id, name, schema}}`` for nodes of the case graph, entities and identifiers (batched)."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = sorted(set(node_ids))
+    graph_ids = [n for n in wanted if n.startswith(GRAPH_PREFIXES)]
+    if graph_ids and _graph(case):
         rows = case.con.execute(
-            "SELECT name, schema FROM graph_nodes WHERE node_id = ?", [node_id]
+            "SELECT node_id, name, schema FROM graph_nodes WHERE node_id IN (SELECT unnest(?))", [graph_ids]
         ).fetchall()
-        if rows:
-            return {"id": node_id, "name": rows[0][0], "schema": rows[0][1]}
-    rows = case.con.execute("SELECT name, schema FROM entities WHERE entity_id = ?", [node_id]).fetchall()
-    if rows:
-        return {"id": node_id, "name": rows[0][0], "schema": rows[0][1]}
-    kind, _, value = node_id.partition(":")
-    return {"id": node_id, "name": value, "schema": f"Identifier ({kind})"}
+        found.update({r[0]: {"id": r[0], "name": r[1], "schema": r[2]} for r in rows})
+    rest = [n for n in wanted if n not in found]
+    if rest:
+        rows = case.con.execute(
+            "SELECT entity_id, name, schema FROM entities WHERE entity_id IN (SELECT unnest(?))", [rest]
+        ).fetchall()
+        found.update({r[0]: {"id": r[0], "name": r[1], "schema": r[2]} for r in rows})
+    for node_id in wanted:
+        if node_id not in found:
+            kind, _, value = node_id.partition(":")
+            found[node_id] = {"id": node_id, "name": value, "schema": f"Identifier ({kind})"}
+    return found
 
 
 def find_node(case: Case, query: str, platform: str | None = None) -> dict[str, Any]:
@@ -148,67 +161,69 @@ def explain(
         if candidates
         else ("record", "same-as", "shared-value")
     )
-    case_graph = (
-        " UNION ALL SELECT from_id, to_id, relation, kind, weight, source, NULL, detail, evidence"
-        " FROM graph_links"
-        if _graph(case)
-        else ""
-    )
+    case_graph = f" UNION ALL SELECT {GRAPH_LINK_COLUMNS} FROM graph_links" if _graph(case) else ""
     rows = case.con.execute(
-        "SELECT l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail, NULL"
-        " FROM links l LEFT JOIN sources s USING (source_id) WHERE l.kind IN (SELECT unnest(?))" + case_graph,
+        f"SELECT {LINK_COLUMNS} FROM links l LEFT JOIN sources s USING (source_id)"
+        " WHERE l.kind IN (SELECT unnest(?))" + case_graph,
         [list(kinds)],
     ).fetchall()
     if start["id"] == end["id"]:
         return result
-    nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})
-    index = {n: i for i, n in enumerate(nodes)}
+    ids = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    index = {n: i for i, n in enumerate(ids)}
     if start["id"] not in index or end["id"] not in index:
         return result
-    graph = ig.Graph(n=len(nodes), edges=[(index[r[0]], index[r[1]]) for r in rows])
+    graph = ig.Graph(n=len(ids), edges=[(index[r[0]], index[r[1]]) for r in rows])
     if index[end["id"]] not in set(graph.subcomponent(index[start["id"]])):
         return result
     paths = graph.get_k_shortest_paths(
         index[start["id"]], index[end["id"]], k=max_paths, weights=[r[4] for r in rows], output="epath"
     )
-    cache: dict[str, dict[str, Any]] = {}
-
-    def node(node_id: str) -> dict[str, Any]:
-        if node_id not in cache:
-            cache[node_id] = _node(case, node_id)
-        return cache[node_id]
-
+    named = nodes(case, [n for e in (e for p in paths for e in p) for n in rows[e][:2]])
     for epath in paths:
         if not epath or len(epath) > max_hops:
             continue
         hops, at = [], start["id"]
         for e in epath:
-            from_id, to_id, relation, kind, _, path, record_no, detail, evidence = rows[e]
-            reverse = from_id != at
-            here, there = (to_id, from_id) if reverse else (from_id, to_id)
-            hop: dict[str, Any] = {
-                "from": node(here),
-                "to": node(there),
-                "relation": relation,
-                "reverse": reverse,
-                "source": path
-                if path is not None
-                else ("resolution" if kind in ("same-as", "candidate") else None),
-                "row": record_no,
-            }
-            if evidence is not None:  # a link of the case graph: its rows, or the run or finding behind it
-                listed = json.loads(evidence)
-                hop["evidence"] = listed
-                if path is None and listed:
-                    hop["source"], hop["row"] = listed[0]["source"], listed[0]["row"]
-            info = json.loads(detail) if detail else {}
-            if kind in ("same-as", "candidate"):
-                hop.update(
-                    {"rule": info.get("rule"), "score": info.get("score"), "decision": info.get("decision")}
-                )
-            hops.append(hop)
-            at = there
+            hops.append(hop(rows[e], at, named))
+            at = hops[-1]["to"]["id"]
         result["paths"].append(hops)
+    return result
+
+
+# The columns of a link, in the order :func:`hop` reads them, from ``links`` (l, with its source s) and from
+# ``graph_links``.
+LINK_COLUMNS = "l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail, NULL"
+GRAPH_LINK_COLUMNS = "from_id, to_id, relation, kind, weight, source, NULL, detail, evidence"
+
+
+def hop(row: tuple, at: str, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A link (a row of :data:`LINK_COLUMNS`) walked from ``at``, with the record or run it rests on.
+
+    ``reverse`` says the record states it the other way ("B paid for the ads of A"); merges carry ``rule``,
+    ``score`` and ``decision``; a link of the case graph carries its ``evidence`` rows.
+    """
+    from_id, to_id, relation, kind, _, path, record_no, detail, evidence = row
+    reverse = from_id != at
+    here, there = (to_id, from_id) if reverse else (from_id, to_id)
+    result: dict[str, Any] = {
+        "from": named[here],
+        "to": named[there],
+        "relation": relation,
+        "reverse": reverse,
+        "source": path if path is not None else ("resolution" if kind in ("same-as", "candidate") else None),
+        "row": record_no,
+    }
+    if evidence is not None:  # a link of the case graph: its rows, or the run or finding behind it
+        listed = json.loads(evidence)
+        result["evidence"] = listed
+        if path is None and listed:
+            result["source"], result["row"] = listed[0]["source"], listed[0]["row"]
+    info = json.loads(detail) if detail else {}
+    if kind in ("same-as", "candidate") and "rule" in info:
+        result.update(
+            {"rule": info.get("rule"), "score": info.get("score"), "decision": info.get("decision")}
+        )
     return result
 
 
