@@ -228,3 +228,63 @@ def hostile_case(path: Path) -> Path:
             ],
         )
     return path
+
+
+CAMPAIGN_WHOIS = """Domain Name: VALLEYVOICE.EXAMPLE
+Registrar: Example Registrar, Inc.
+Creation Date: 2009-05-20T00:00:00Z
+Registrant Name: Tobias Quenby
+Registrant Organization: Alder Ridge Energy Council
+Registrant Postal Code: 22201
+Registrant Country: US
+"""
+
+
+def network_campaign_case(folder: Path) -> Path:
+    """A campaign of two findings: a coordinated network (a stored run: two accounts, their edge) whose
+    accounts post links to a site a WHOIS record names, and a byline publishing on that site."""
+    import json
+
+    from unmask.findings import Finding, write_findings
+    from unmask.graph.build import ensure
+    from unmask.ingest import import_files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = [
+        {"post_id": str(i), "account_id": a, "created_at": f"2024-01-01T10:0{i}:00Z",
+         "urls": ["https://www.valleyvoice.example/a"], "text": "read"}
+        for i, a in enumerate(["op1", "op2"], start=1)
+    ]  # fmt: skip
+    doc = {"id": "d1", "byline": "Rowan Ashdown", "url": "https://valleyvoice.example/c", "text": "A column."}
+    (folder / "valleyvoice.example.txt").write_text(CAMPAIGN_WHOIS)
+    (folder / "posts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in posts))
+    (folder / "docs.jsonl").write_text(json.dumps(doc) + "\n")
+    path = folder / "case.duckdb"
+    with Case.open(path) as case:
+        import_files(case, "whois", [folder / "valleyvoice.example.txt"])
+        import_files(case, "posts-csv", [folder / "posts.jsonl"])
+        import_files(case, "articles", [folder / "docs.jsonl"])
+        [(run_id,)] = case.con.execute(
+            "INSERT INTO runs (engine, counts, scope) VALUES ('coordination', '{}', 'case') RETURNING run_id"
+        ).fetchall()
+        case.con.execute(
+            "INSERT INTO coordination_edges VALUES (?, 'op1', 'op2', 'share', 3, 3, 3, 0.1, 1e-5, 1e-4,"
+            " true, NULL, NULL, 5, 60, 0, 'pair')",
+            [run_id],
+        )
+        case.con.execute("INSERT INTO coordination_members VALUES (?, 0, 'op1', 0.9), (?, 0, 'op2', 0.9)",
+                         [run_id, run_id])  # fmt: skip
+        write_findings(
+            case,
+            [
+                Finding("coordinated-network", "2 accounts acted together", 0.97, ["op1", "op2"],
+                        "coordination", "1"),
+                Finding("group-persona", "a byline of several writers", 0.95, ["byline:Rowan Ashdown"],
+                        "persona.writers", "1"),
+            ],
+        )  # fmt: skip
+        from unmask.attribution.engine import ensure as attribute
+
+        attribute(case)
+        ensure(case)
+    return path

@@ -101,3 +101,30 @@ def test_an_empty_case_says_it_has_no_findings(case, tmp_path: Path) -> None:
     html = write_report(case, tmp_path / "r.html").read_text(encoding="utf-8")
     md = write_report(case, tmp_path / "r.md", "md").read_text(encoding="utf-8")
     assert "No findings yet" in html and "No findings yet" in md
+
+
+def test_the_report_shows_campaigns_and_the_case_graph_with_evidence(tmp_path: Path) -> None:
+    from conftest import network_campaign_case
+
+    with Case.open(network_campaign_case(tmp_path / "c"), read_only=True) as case:
+        data = report_data(case)
+    [card] = data["campaigns"]
+    assert {f["kind"] for f in card["findings"]} == {"coordinated-network", "group-persona"}
+    assert all(h["text"] for j in card["joins"] for h in j["hops"])
+    edges = {(e["source"], e["target"], e["kind"]): e for e in data["graph"]["edges"]}
+    posted = edges[("op1", "site-valleyvoice.example", "graph")]
+    assert posted["label"] == "posted links to" and posted["evidence"][0]["row"] == 1
+    # The network's hub stands for its accounts: they are marked, and their link to the site is drawn from it.
+    hub = next(n["id"] for n in data["graph"]["nodes"] if n["id"].startswith("finding:coordinated"))
+    assert {n["id"] for n in data["graph"]["nodes"] if n.get("network") == hub} == {"op1", "op2"}
+    assert (hub, "site-valleyvoice.example", "proxy") in edges
+    # The site's registrant, one record away, with that record.
+    registrant = [e for e in data["graph"]["edges"] if e["kind"] == "record"]
+    assert registrant and registrant[0]["evidence"][0]["source"].endswith("valleyvoice.example.txt")
+    html = write_report_text(tmp_path)
+    assert "Campaigns" in html and "2 findings joined" in html and "Tobias Quenby" in html
+
+
+def write_report_text(tmp_path: Path) -> str:
+    with Case.open(tmp_path / "c" / "case.duckdb", read_only=True) as case:
+        return unescape(write_report(case, tmp_path / "r.html").read_text())

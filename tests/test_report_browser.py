@@ -137,3 +137,27 @@ def test_the_demo_report_draws_its_network_and_shows_evidence_on_click(browser, 
     page.screenshot(path=str(ARTIFACTS / "report-network.png"))
     page.screenshot(path=str(ARTIFACTS / "report-full.png"), full_page=True)
     page.close()
+
+
+def test_a_network_opens_on_click_and_a_link_shows_its_rows(browser, tmp_path_factory) -> None:
+    from conftest import network_campaign_case
+
+    folder = tmp_path_factory.mktemp("campaign")
+    with Case.open(network_campaign_case(folder / "c"), read_only=True) as case:
+        report = write_report(case, folder / "report.html")
+    page, problems = _open(browser, report)
+    assert problems == []
+    visible = "window.unmaskGraph.nodes().filter(n => n.visible()).map(n => n.id())"
+    assert "op1" not in page.evaluate(visible)  # closed: the hub stands for its accounts
+    hub = page.evaluate(
+        "window.unmaskGraph.nodes('[kind = \"finding\"]').filter(n => n.id().includes('coordinated'))[0].id()"
+    )
+    page.evaluate(f"window.unmaskGraph.getElementById({hub!r}).emit('tap')")
+    assert "op1" in page.evaluate(visible)
+    page.evaluate(
+        "window.unmaskGraph.edges().filter(e => e.data('label') === 'posted links to')[0].emit('tap')"
+    )
+    panel = page.locator("#panel").inner_text()
+    assert "posted links to" in panel and "posts.jsonl, record 1" in panel
+    assert page.locator("#campaigns").inner_text().count("findings joined") == 1
+    page.close()

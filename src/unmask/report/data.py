@@ -47,6 +47,7 @@ class Limits:
     graph_edges: int = 2000
     timelines: int = 30
     dossiers: int = 20
+    campaigns: int = 50
 
 
 def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
@@ -69,7 +70,8 @@ def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
     untested = [d for d in shown if not d["tested"]]
     for d in untested:
         d["edges"] = _stored_edges(case, d, limits.evidence_per_finding)
-    graph = _graph(case, findings, limits, caps)
+    campaigns = _campaigns(case, {f["finding_id"] for f in findings}, limits, caps)
+    graph = _graph(case, findings, campaigns, limits, caps)
     return {
         "meta": {
             "case": case.path,
@@ -81,6 +83,7 @@ def report_data(case: Case, limits: Limits | None = None) -> dict[str, Any]:
         "untested": untested,
         "disarm": _disarm(findings),
         "graph": graph,
+        "campaigns": campaigns,
         "timelines": _timelines(case, findings + untested, limits, caps),
         "dossiers": _dossiers(case, findings, limits, caps),
         "methods": _methods(shown),
@@ -188,10 +191,33 @@ def _labels(case: Case, ids: set[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _graph(case: Case, findings: list[dict], limits: Limits, caps: list[str]) -> dict[str, Any]:
+def _campaigns(case: Case, shown: set[str], limits: Limits, caps: list[str]) -> list[dict[str, Any]]:
+    """The campaigns (:mod:`unmask.graph.campaigns`) whose findings the report shows, largest first."""
+    from unmask.graph.campaigns import campaigns
+    from unmask.graph.paths import hop_text
+
+    cards = [c for c in campaigns(case) if all(f["finding_id"] in shown for f in c["findings"])]
+    for card in cards:
+        for join in card["joins"]:
+            for hop in join["hops"]:
+                hop["text"] = hop_text(hop)
+    if len(cards) > limits.campaigns:
+        caps.append(
+            f"{len(cards) - limits.campaigns:,} campaigns of one finding each are not shown as cards "
+            "(`unmask campaigns` lists them all)"
+        )
+    return cards[: limits.campaigns]
+
+
+def _graph(
+    case: Case, findings: list[dict], campaigns: list[dict], limits: Limits, caps: list[str]
+) -> dict[str, Any]:
     """Findings as hubs joined to their subjects; the evidence's objects for networks; the attribution
-    links among the subjects. Positions are laid out here (Fruchterman–Reingold) so that the browser only
-    draws."""
+    links among the subjects; the hops of the case graph that join the findings of a campaign (accounts to
+    sites, bylines to sites, sites to their registrants), each with its evidence rows. A network's hub
+    stands for its accounts: the browser draws it closed, with its members' links to the rest drawn from
+    the hub, and opens it on a click. Positions are laid out here (Fruchterman–Reingold) so that the
+    browser only draws."""
     nodes: dict[str, dict[str, Any]] = {}
     edges: list[dict[str, Any]] = []
 
@@ -209,9 +235,9 @@ def _graph(case: Case, findings: list[dict], limits: Limits, caps: list[str]) ->
         if finding and finding not in nodes[node_id]["findings"]:
             nodes[node_id]["findings"].append(finding)
 
-    def edge(a: str, b: str, label: str, kind: str) -> None:
+    def edge(a: str, b: str, label: str, kind: str, evidence: list | None = None) -> None:
         if a in nodes and b in nodes and len(edges) < limits.graph_edges:
-            edges.append({"source": a, "target": b, "label": label, "kind": kind})
+            edges.append({"source": a, "target": b, "label": label, "kind": kind, "evidence": evidence or []})
 
     subjects = {s for f in findings for s in f["subjects"]}
     labels = _labels(case, subjects)
@@ -232,12 +258,31 @@ def _graph(case: Case, findings: list[dict], limits: Limits, caps: list[str]) ->
                 for end, name in ((v["from"], v.get("from_name")), (v["to"], v.get("to_name"))):
                     node(str(end), labels.get(str(end), (name, "entity"))[1], name, f["finding_id"])
                 edge(str(v["from"]), str(v["to"]), str(v.get("relation", "")), "chain")
-    for a, b, relation, kind in case.con.execute(
-        "SELECT from_id, to_id, relation, kind FROM links WHERE from_id IN (SELECT unnest(?))"
-        " AND to_id IN (SELECT unnest(?))",
+    for card in campaigns:
+        for join in card["joins"]:
+            for hop in join["hops"]:
+                ends = []
+                for end in (hop["from"], hop["to"]):
+                    # Coordination names an account by its id: the report's node for it is that id.
+                    raw = end["id"].split(":", 2)[2] if end["schema"] == "Account" else end["id"]
+                    end_id = raw if raw in nodes else end["id"]
+                    node(end_id, "account" if end["schema"] == "Account" else end["schema"], end["name"])
+                    ends.append(end_id)
+                rows = hop.get("evidence") or (
+                    [{"source": hop["source"], "row": hop["row"]}] if hop["row"] else []
+                )
+                edge(ends[0], ends[1], hop["relation"], "graph", rows)
+        for n in card["behind"]:
+            if n["hops"] == 1:  # its record links it to a node drawn already (below)
+                node(n["id"], n["schema"], n["name"])
+    for a, b, relation, kind, source, row in case.con.execute(
+        "SELECT l.from_id, l.to_id, l.relation, l.kind, s.path, l.record_no FROM links l"
+        " LEFT JOIN sources s USING (source_id)"
+        " WHERE l.from_id IN (SELECT unnest(?)) AND l.to_id IN (SELECT unnest(?))",
         [sorted(nodes), sorted(nodes)],
     ).fetchall():
-        edge(a, b, relation, kind)
+        edge(a, b, relation, kind, [{"source": source, "row": row}] if row is not None else [])
+    _close_networks(findings, nodes, edges)
     if len(nodes) >= limits.graph_nodes or len(edges) >= limits.graph_edges:
         caps.append(
             f"the network view holds at most {limits.graph_nodes:,} nodes and {limits.graph_edges:,} "
@@ -256,6 +301,26 @@ def _graph(case: Case, findings: list[dict], limits: Limits, caps: list[str]) ->
         x, y = layout[i] if order else (0.0, 0.0)
         nodes[n]["x"], nodes[n]["y"] = round(x * 40, 1), round(y * 40, 1)
     return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def _close_networks(findings: list[dict], nodes: dict[str, dict], edges: list[dict]) -> None:
+    """Mark what a network's hub hides when closed (``network``: its accounts and objects that no other
+    finding names) and draw their links to the rest from the hub (``proxy`` edges, shown while closed)."""
+    for f in findings:
+        if f["kind"] not in ("coordinated-network", "co-action-network"):
+            continue
+        hub = "finding:" + f["finding_id"]
+        inside = {n for n, v in nodes.items() if v["findings"] == [f["finding_id"]] and n != hub}
+        for n in inside:
+            nodes[n]["network"] = hub
+        outside = {
+            (e["target"] if e["source"] in inside else e["source"], e["label"])
+            for e in edges
+            if (e["source"] in inside) != (e["target"] in inside) and hub not in (e["source"], e["target"])
+        }
+        for other, label in sorted(outside):
+            edges.append({"source": hub, "target": other, "label": f"members: {label}", "kind": "proxy",
+                          "evidence": [], "network": hub})  # fmt: skip
 
 
 def _timelines(case: Case, findings: list[dict], limits: Limits, caps: list[str]) -> list[dict]:

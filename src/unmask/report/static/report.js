@@ -46,16 +46,35 @@
     });
   }
 
+  function showEdge(edge) {
+    var panel = document.getElementById("panel");
+    panel.replaceChildren();
+    panel.appendChild(el("h3", edge.label));
+    var ends = (byId[edge.source] || {}).label + " — " + (byId[edge.target] || {}).label;
+    panel.appendChild(el("div", edge.kind + " · " + ends, "muted"));
+    if (edge.kind === "proxy") panel.appendChild(el("p", "Click the network to open it: each member's link has its rows.", "muted"));
+    (edge.evidence || []).forEach(function (e) {
+      var row = el("div", null, "row evidence-row");
+      row.appendChild(el("div", e.source + ", record " + e.row, "muted"));
+      panel.appendChild(row);
+    });
+  }
+
   var colours = { finding: "#1d2430", account: "#3d6fb6", object: "#9aa5b8", LegalEntity: "#b6603d",
                   Company: "#8a3db6", Person: "#2f8f5b", Organization: "#8a3db6", Asset: "#b69a3d" };
   var elements = [];
   data.graph.nodes.forEach(function (n) {
-    elements.push({ group: "nodes", data: { id: n.id, label: n.label, kind: n.kind, colour: colours[n.kind] || "#6b7a90" },
-                    position: { x: n.x, y: n.y } });
+    elements.push({ group: "nodes", data: { id: n.id, label: n.label, kind: n.kind, colour: colours[n.kind] || "#6b7a90",
+                                            network: n.network || "" },
+                    position: { x: n.x, y: n.y }, classes: n.network ? "inside" : "" });
   });
   data.graph.edges.forEach(function (e, i) {
-    elements.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, label: e.label } });
+    elements.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, label: e.label,
+                                            network: e.network || "" },
+                    classes: e.kind === "proxy" ? "proxy" : "" });
   });
+  var edgeAt = {};
+  data.graph.edges.forEach(function (e, i) { edgeAt["e" + i] = e; });
   var byId = {};
   data.graph.nodes.forEach(function (n) { byId[n.id] = n; });
 
@@ -72,10 +91,21 @@
         { selector: "node[kind = 'finding'], node:selected", style: { label: "data(label)" } },
         { selector: "node[kind = 'finding']", style: { shape: "diamond", width: 16, height: 16, "font-weight": "bold" } },
         { selector: "edge", style: { width: 1, "line-color": "#c3cad6", "curve-style": "haystack" } },
+        { selector: "edge.proxy", style: { "line-style": "dashed", "line-color": "#8f98a8" } },
         { selector: "node:selected", style: { "border-width": 3, "border-color": "#e0a100" } }
       ]
     });
-    cy.on("tap", "node", function (evt) { show(byId[evt.target.id()]); });
+    // A network is drawn closed: its hub stands for its accounts, and a click opens or closes it.
+    cy.nodes(".inside").style("display", "none");
+    function toggle(hub) {
+      var members = cy.nodes(".inside").filter(function (n) { return n.data("network") === hub; });
+      if (!members.length) return;
+      var open = members[0].style("display") === "none";
+      members.style("display", open ? "element" : "none");
+      cy.edges(".proxy").filter(function (e) { return e.data("network") === hub; }).style("display", open ? "none" : "element");
+    }
+    cy.on("tap", "node", function (evt) { show(byId[evt.target.id()]); toggle(evt.target.id()); });
+    cy.on("tap", "edge", function (evt) { showEdge(edgeAt[evt.target.id()]); });
     window.unmaskGraph = cy;
   } else {
     container.appendChild(el("p", "No findings to draw.", "muted"));
