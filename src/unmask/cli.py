@@ -678,6 +678,17 @@ def demo(
         out.print(f"  unmask explain {names}:")
         for hop in (answer["paths"] or [[]])[0]:
             out.print("    " + visible(hop_text(hop)))
+    from unmask.graph.campaigns import campaigns as find_campaigns
+
+    with Case.open(built["case"], read_only=True) as c:
+        joined = [card for card in find_campaigns(c) if len(card["findings"]) > 1]
+    for card in joined:
+        kinds = ", ".join(sorted({f["kind"] for f in card["findings"]}))
+        behind = "; ".join(visible(n["name"] or n["id"]) for n in card["behind"][:3])
+        out.print(
+            f"Campaign: {plural(len(card['findings']), 'finding')} joined ({kinds}); behind them: {behind}"
+        )
+    out.print(f"  unmask campaigns --case {visible(built['case'])}")
     out.print(f"Findings: unmask findings --case {visible(built['case'])}")
     out.print(f"Report: {visible(built['report'])} (open it in a browser; it works offline)")
     out.print(f"Next: unmask info --case {visible(built['case'])}")

@@ -128,7 +128,9 @@ def _firm_edges(case: Case) -> pa.Table:
     )
     return case.con.sql(
         "SELECT from_id, to_id, 0 AS origin, rowid FROM links"
-        f" WHERE kind IN ('record', 'same-as', 'shared-value') AND weight <= {FIRM_COST}" + graph
+        f" WHERE kind IN ('record', 'same-as', 'shared-value') AND weight <= {FIRM_COST}"
+        + graph
+        + " ORDER BY from_id, to_id, origin, rowid"  # the same case gives the same chains
     ).to_arrow_table()
 
 
