@@ -235,6 +235,9 @@ Registrar: Example Registrar, Inc.
 Creation Date: 2009-05-20T00:00:00Z
 Registrant Name: Tobias Quenby
 Registrant Organization: Alder Ridge Energy Council
+Registrant Street: 1 Ridge Rd
+Registrant City: Arlington
+Registrant State/Province: VA
 Registrant Postal Code: 22201
 Registrant Country: US
 """

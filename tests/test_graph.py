@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import CAMPAIGN_WHOIS as WHOIS
 from unmask.case import Case
 from unmask.cli import app
 from unmask.graph.build import build, is_stale
@@ -15,18 +16,6 @@ from unmask.ingest import import_files
 from unmask.sources import remove_source
 
 runner = CliRunner()
-
-WHOIS = """Domain Name: VALLEYVOICE.EXAMPLE
-Registrar: Example Registrar, Inc.
-Creation Date: 2009-05-20T00:00:00Z
-Registrant Name: Tobias Quenby
-Registrant Organization: Alder Ridge Energy Council
-Registrant Street: 1 Ridge Rd
-Registrant City: Arlington
-Registrant State/Province: VA
-Registrant Postal Code: 22201
-Registrant Country: US
-"""
 
 
 def _posts(rows: list[dict]) -> str:
