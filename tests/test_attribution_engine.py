@@ -14,12 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from unmask.attribution.engine import candidates, decide, ensure, run
-from unmask.graph.paths import AmbiguousName, UnknownEntity, explain
 from unmask.case import Case
 from unmask.cli import app
 from unmask.demo import records
 from unmask.exports import export_ftm, export_graph
 from unmask.findings import read_findings
+from unmask.graph.paths import AmbiguousName, UnknownEntity, explain
 from unmask.ingest import import_files
 
 PAGE = records.PAGES["7000000102"]

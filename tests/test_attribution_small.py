@@ -11,10 +11,10 @@ import pytest
 from conftest import entity_ids, quarantined
 from conftest import entity_props as props
 from unmask.attribution.engine import run
-from unmask.graph.paths import explain
 from unmask.attribution.payers import MAX_NAMES_PER_ID, classify, strip_disclaimer
 from unmask.case import Case
 from unmask.findings import read_findings
+from unmask.graph.paths import explain
 from unmask.ingest import import_files
 from unmask.ingest.record_stage import make_id, name_key
 

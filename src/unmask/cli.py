@@ -754,35 +754,34 @@ def persona_writers(
     as_json: JsonOption = False,
 ) -> None:
     """For each byline: the probability that more than one person wrote it, how many, and which documents."""
-    from unmask.findings import write_findings
     from unmask.outfiles import out_file, out_folder, write_jsonl
-    from unmask.persona import engine
+    from unmask.persona import run as persona_run
 
     with _user_errors():
         out_file(out_path)
         if plots is not None:
             out_folder(plots)
         with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
-            on_stage("persona: reading documents")
-            docs_table = engine.load_documents(c, docs, byline)
-            on_stage("persona: reference writers")
-            ref = engine.reference(c, reference_, exclude=docs_table.column("byline").unique().to_pylist())
-            on_stage(f"persona: testing {plural(len(docs_table.column('byline').unique()), 'byline')}")
-            results = engine.writers(docs_table, ref, mask_topic=mask_topic)
-            findings = engine.writers_findings(results, docs_table, ref)
-            write_findings(c, findings)
-            warning = engine.reference_warning(ref)
-            rows = [{**r.to_dict(), **({"warning": warning} if warning else {})} for r in results]
+            done = persona_run.run(
+                c,
+                persona_run.WRITERS,
+                docs=docs,
+                bylines=byline,
+                reference=reference_,
+                mask_topic=mask_topic,
+                on_stage=on_stage,
+            )
+            rows = done.rows
             write_jsonl(out_path, rows, default=_json_default)
             if plots is not None:
                 on_stage("persona: plots")
-                _writer_plots(results, plots)
+                _writer_plots(done.results, plots)
     if as_json:
         _print_json(rows)
         return
-    out.print(f"reference: {visible(ref.name)}")
-    if warning:
-        _warn(warning)
+    out.print(f"reference: {visible(done.reference)}")
+    if done.warning:
+        _warn(done.warning)
     out.print(
         _table(
             plural(len(rows), "byline"),
@@ -798,7 +797,8 @@ def persona_writers(
             ],
         )
     )
-    out.print(f"wrote {visible(out_path)}; {plural(len(findings), 'group-persona finding')}")
+    replaced = f" (replacing {plural(done.replaced, 'earlier finding')})" if done.replaced else ""
+    out.print(f"wrote {visible(out_path)}; {plural(len(done.findings), 'group-persona finding')}{replaced}")
 
 
 def _compared(c: dict[str, Any]) -> str:
@@ -836,32 +836,25 @@ def persona_link(
 ) -> None:
     """Which bylines share a writer (open set: none is an answer): General Impostors, with Unmasking as a
     second opinion and their agreement."""
-    from unmask.findings import write_findings
     from unmask.outfiles import out_file, write_jsonl
     from unmask.persona import engine
+    from unmask.persona import run as persona_run
     from unmask.persona.verification import UnmaskingVerifier
 
     with _user_errors():
         out_file(out_path)
         with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
-            on_stage("persona: reading documents")
-            docs_table = engine.load_documents(c, docs)
-            on_stage("persona: reference writers")
-            ref = engine.reference(c, reference_, exclude=docs_table.column("byline").unique().to_pylist())
-            on_stage(f"persona: comparing {plural(len(docs_table.column('byline').unique()), 'byline')}")
-            links = engine.link(docs_table, ref, mask_topic=mask_topic)
-            findings = engine.link_findings(links, docs_table, ref)
-            write_findings(c, findings)
-        warning = engine.reference_warning(ref)
-        if warning:
-            links = [{**r, "warning": warning} for r in links]
+            done = persona_run.run(
+                c, persona_run.LINK, docs=docs, reference=reference_, mask_topic=mask_topic, on_stage=on_stage
+            )
+        links = done.rows
         write_jsonl(out_path, links, default=_json_default)
     if as_json:
         _print_json(links)
         return
-    out.print(f"reference: {visible(ref.name)}")
-    if warning:
-        _warn(warning)
+    out.print(f"reference: {visible(done.reference)}")
+    if done.warning:
+        _warn(done.warning)
     unmasking = UnmaskingVerifier()
     out.print(
         "score: General Impostors (the answer); unmasking: a second opinion, run on the "
@@ -885,7 +878,8 @@ def persona_link(
         out.print(
             f"Unmasking abstained on {plural(abstained, 'pair')}: each line of {visible(out_path)} says why"
         )
-    out.print(f"wrote {visible(out_path)}; {plural(len(findings), 'shared-writer finding')}")
+    replaced = f" (replacing {plural(done.replaced, 'earlier finding')})" if done.replaced else ""
+    out.print(f"wrote {visible(out_path)}; {plural(len(done.findings), 'shared-writer finding')}{replaced}")
 
 
 @persona_app.command("attribute")
@@ -902,19 +896,15 @@ def persona_attribute(
     """Attribute unknown texts to known authors, or to <UNK>: n-gram SVMs and Cosine Delta, weighed on
     held-out known texts; each method's answer is shown, and whether they agree."""
     from unmask.outfiles import out_file, write_jsonl
-    from unmask.persona import engine
+    from unmask.persona import run as persona_run
 
     with _user_errors():
         out_file(out_path)
         with _case_or_temporary(case) as c, _stages(quiet=as_json) as on_stage:
-            on_stage("persona: reading texts")
-            known_table = engine.import_documents(c, known, mapping={"byline": "author"})
-            # Unknown texts have no byline: each is filed under its own id.
-            unknown_table = engine.import_documents(c, unknown, mapping={"byline": "id"})
-            on_stage(f"persona: attributing {plural(unknown_table.num_rows, 'text')}")
-            result = engine.attribute(known_table, unknown_table, open_set=open_set)
-            findings = engine.attribute_findings(result, known_table, unknown_table)
-            engine.write_attribute_findings(c, unknown_table, findings)
+            done = persona_run.run(
+                c, persona_run.ATTRIBUTE, known=known, unknown=unknown, open_set=open_set, on_stage=on_stage
+            )
+        result = done.results
         write_jsonl(out_path, result.rows, default=_json_default)
     if as_json:
         _print_json(result.rows)
@@ -935,8 +925,9 @@ def persona_attribute(
     disputed = sum(not r["agree"] for r in result.rows)
     out.print(_table(f"{plural(len(result.rows), 'text')}; the methods disagree on {disputed}", shown))
     out.print(
-        f"wrote {visible(out_path)}; {plural(len(findings), 'shared-writer finding')} (texts given a known "
-        "author on which the methods agree, combined score above 0.5)"
+        f"wrote {visible(out_path)}; {plural(len(done.findings), 'shared-writer finding')} (texts given a "
+        "known author on which the methods agree, combined score above 0.5)"
+        + (f"; replacing {plural(done.replaced, 'earlier finding')}" if done.replaced else "")
     )
 
 

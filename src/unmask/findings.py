@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,18 +197,32 @@ def insert_findings(
             )
 
 
-def delete_findings(con: duckdb.DuckDBPyConnection, *, method_prefix: str) -> int:
+def delete_findings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    method_prefix: str,
+    within: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
+) -> int:
     """Delete every finding whose method starts with ``method_prefix``, with its evidence (an engine's run
-    replacing all of its earlier findings); return how many."""
-    [(n,)] = con.execute(
-        "SELECT count(*) FROM findings WHERE starts_with(method, ?)", [method_prefix]
-    ).fetchall()
+    replacing all of its earlier findings); return how many.
+
+    A run over part of the case replaces only its part: with ``within``, only the findings all of whose
+    subjects are among ``within`` go; with ``ids``, only the findings of those ids.
+    """
+    where = "starts_with(method, $prefix)"
+    params: dict[str, Any] = {"prefix": method_prefix}
+    if within is not None:
+        where += " AND list_has_all($within::VARCHAR[], subjects)"
+        params["within"] = list(within)
+    if ids is not None:
+        where += " AND finding_id IN (SELECT unnest($ids::VARCHAR[]))"
+        params["ids"] = list(ids)
+    [(n,)] = con.execute(f"SELECT count(*) FROM findings WHERE {where}", params).fetchall()
     con.execute(
-        "DELETE FROM evidence WHERE finding_id IN"
-        " (SELECT finding_id FROM findings WHERE starts_with(method, ?))",
-        [method_prefix],
+        f"DELETE FROM evidence WHERE finding_id IN (SELECT finding_id FROM findings WHERE {where})", params
     )
-    con.execute("DELETE FROM findings WHERE starts_with(method, ?)", [method_prefix])
+    con.execute(f"DELETE FROM findings WHERE {where}", params)
     return n
 
 

@@ -266,9 +266,9 @@ def _persona(case, out_dir: Path, seed: int) -> list:
 def _attribution(case, out_dir: Path, seed: int) -> dict:
     """Import the demo's records, run attribution, and explain the planted chain from them alone."""
     from unmask.attribution.engine import run
-    from unmask.graph.paths import explain
     from unmask.demo import records
     from unmask.graph.build import build as build_graph
+    from unmask.graph.paths import explain
     from unmask.ingest import import_files
 
     files = records.write_records(out_dir / "records", seed=seed)

@@ -33,6 +33,7 @@ from unmask.errors import OptionError
 from unmask.findings import Evidence, Finding
 from unmask.persona.reference import federalist
 from unmask.persona.verification import ImpostorsVerifier, UnmaskingVerifier, reference_pairs
+from unmask.persona.writers import METHOD as WRITERS_METHOD
 from unmask.persona.writers import METHOD_VERSION, WritersResult, WritersTest
 
 FEDERALIST = "federalist"
@@ -191,7 +192,7 @@ def writers_findings(results: Sequence[WritersResult], table: pa.Table, ref: Ref
                 confidence=res.p_multiple,
                 calibrated=True,
                 subjects=[f"byline:{res.byline}"],
-                method="persona.writers",
+                method=WRITERS_METHOD,
                 method_version=METHOD_VERSION,
                 parameters={"reference": res.reference, "compared_with": res.compared_with},
                 evidence=evidence,
@@ -215,6 +216,7 @@ def writers_findings(results: Sequence[WritersResult], table: pa.Table, ref: Ref
 # pair costs Unmasking 10-100 ms (General Impostors scores every pair).
 UNMASKING_CALIBRATION_PAIRS = 60
 UNMASKING_MAX_PAIRS = 50
+LINK_METHOD = "persona.link"
 
 
 def link(
@@ -396,7 +398,7 @@ def link_findings(links: Sequence[dict[str, Any]], table: pa.Table, ref: Referen
                 confidence=pair["score"],
                 calibrated=True,
                 subjects=[f"byline:{pair['a']}", f"byline:{pair['b']}"],
-                method="persona.link",
+                method=LINK_METHOD,
                 method_version=METHOD_VERSION,
                 parameters={"reference": pair["reference"]},
                 evidence=evidence,
@@ -590,25 +592,23 @@ def attribute_findings(result: Attribution, known: pa.Table, unknown: pa.Table) 
                     "different writers alike."
                 ),
                 # One finding per unknown text: a later run replaces it, whatever author it names.
-                finding_id=_attribution_finding_id(row["id"]),
+                finding_id=attribution_finding_id(row["id"]),
             )
         )
     return findings
 
 
 def write_attribute_findings(case: Case, unknown: pa.Table, findings: Sequence[Finding]) -> None:
-    """Store ``findings``, first removing the attribution findings of every text of ``unknown`` (a text
-    that is now ``<UNK>`` or disputed between the methods keeps no claim from an earlier run)."""
-    from unmask.findings import insert_findings
+    """Store ``findings`` as a run (:func:`unmask.persona.run.store`) that first removes the attribution
+    findings of every text of ``unknown`` (a text that is now ``<UNK>`` or disputed between the methods keeps
+    no claim from an earlier run)."""
+    from unmask.persona.run import Scope, store
 
-    stale = [_attribution_finding_id(d) for d in unknown.column("doc_id").to_pylist()]
-    with case.transaction() as con:
-        con.execute("DELETE FROM evidence WHERE finding_id IN (SELECT unnest(?))", [stale])
-        con.execute("DELETE FROM findings WHERE finding_id IN (SELECT unnest(?))", [stale])
-        insert_findings(con, list(findings))
+    store(case, Scope(ATTRIBUTE_METHOD, texts=tuple(unknown.column("doc_id").to_pylist())), list(findings))
 
 
-def _attribution_finding_id(doc_id: str) -> str:
+def attribution_finding_id(doc_id: str) -> str:
+    """The id of the attribution finding of the text ``doc_id``, whatever author it names."""
     key = json.dumps([ATTRIBUTE_METHOD, doc_id])
     return "shared-writer:" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
