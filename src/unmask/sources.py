@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def list_sources(case: Case) -> list[dict]:
 def source_fingerprints(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
     """Every source as (source_id, sha256), in order: what the digests of engine runs are made from."""
     return con.execute("SELECT source_id, sha256 FROM sources ORDER BY source_id").fetchall()
+
+
+def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of the sources a run read: their ids and the sha256 of their files."""
+    return hashlib.sha256(json.dumps(source_fingerprints(con)).encode()).hexdigest()
 
 
 def remove_source(case: Case, source_id: int, *, by: str) -> dict:

@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from unmask.coordination.output import (
 )
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.outfiles import out_folder
-from unmask.sources import source_fingerprints
+from unmask.sources import sources_digest
 
 ENGINE = "coordination"
 
@@ -139,11 +138,6 @@ def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: i
         ],
     ).fetchall()
     return int(run_id)
-
-
-def sources_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of the sources a run read: their ids and the sha256 of their files."""
-    return hashlib.sha256(json.dumps(source_fingerprints(con)).encode()).hexdigest()
 
 
 def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: int) -> None:

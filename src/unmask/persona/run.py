@@ -24,7 +24,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -39,7 +38,7 @@ from unmask import __version__
 from unmask.case import Case
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.persona import engine
-from unmask.sources import source_fingerprints
+from unmask.sources import sources_digest
 from unmask.terminal import plural
 
 ENGINE = "persona"
@@ -234,7 +233,7 @@ def _record_run(
 ) -> int:
     # The sources a run could read (the reference may be the case's other bylines): a later import or
     # removal tells its findings may be out of date.
-    digest = hashlib.sha256(json.dumps(source_fingerprints(con)).encode()).hexdigest()
+    digest = sources_digest(con)
     [(run_id,)] = con.execute(
         "INSERT INTO runs (engine, parameters, input_digest, unmask_version, counts, seconds, scope)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
