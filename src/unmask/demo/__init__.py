@@ -248,19 +248,17 @@ def _persona(case, out_dir: Path, seed: int) -> list:
     import json
 
     from unmask.demo.columns import generate_columns
-    from unmask.findings import write_findings
-    from unmask.persona import engine
+    from unmask.persona.run import WRITERS, run
 
     docs, reference = generate_columns(seed)
     paths = {}
     for name, rows in (("columns.jsonl", docs), ("reference-columnists.jsonl", reference)):
         paths[name] = out_dir / name
         paths[name].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    table = engine.import_documents(case, paths["columns.jsonl"])
-    ref = engine.reference(case, paths["reference-columnists.jsonl"])
-    results = engine.writers(table, ref)
-    write_findings(case, engine.writers_findings(results, table, ref))
-    return results
+    # As `unmask persona writers --docs columns.jsonl --reference reference-columnists.jsonl` runs it.
+    return run(
+        case, WRITERS, docs=paths["columns.jsonl"], reference=paths["reference-columnists.jsonl"]
+    ).results
 
 
 def _attribution(case, out_dir: Path, seed: int) -> dict:
