@@ -128,3 +128,14 @@ def test_the_report_shows_campaigns_and_the_case_graph_with_evidence(tmp_path: P
 def write_report_text(tmp_path: Path) -> str:
     with Case.open(tmp_path / "c" / "case.duckdb", read_only=True) as case:
         return unescape(write_report(case, tmp_path / "r.html").read_text())
+
+
+def test_the_runs_table_keeps_each_persona_method(case) -> None:
+    from unmask.report.data import _runs
+
+    for scope in (
+        '{"method": "persona.writers", "bylines": "all"}',
+        '{"method": "persona.link", "bylines": "all"}',
+    ):
+        case.con.execute("INSERT INTO runs (engine, counts, scope) VALUES ('persona', '{}', ?)", [scope])
+    assert [r["engine"] for r in _runs(case)] == ["persona.link", "persona.writers"]

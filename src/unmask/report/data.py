@@ -119,12 +119,18 @@ def _stored_edges(case: Case, finding: dict[str, Any], limit: int) -> list[dict[
 
 
 def _runs(case: Case) -> list[dict[str, Any]]:
-    """The last run of each engine: when, with what, what it produced."""
+    """The last run of each engine (of each method, for persona, whose runs have one each): when, with what,
+    what it produced."""
     if case.schema_version() < 5:
         return []
     rows = case.query(
-        "SELECT run_id, engine, started_at, window_s, seed, parameters, counts, unmask_version FROM runs"
-        " QUALIFY row_number() OVER (PARTITION BY engine ORDER BY run_id DESC) = 1 ORDER BY engine"
+        """
+        SELECT * FROM (
+            SELECT run_id, coalesce(CASE WHEN engine = 'persona' THEN json_extract_string(scope, '$.method')
+                                    END, engine) AS engine,
+                   started_at, window_s, seed, parameters, counts, unmask_version FROM runs
+        ) QUALIFY row_number() OVER (PARTITION BY engine ORDER BY run_id DESC) = 1 ORDER BY engine
+        """
     )
     for r in rows:
         r["started_at"] = r["started_at"].isoformat(timespec="seconds")
