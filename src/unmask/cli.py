@@ -1272,7 +1272,8 @@ OutOption = Annotated[Path, typer.Option("--out", help="The file to write.", sho
 
 @export_app.command("ftm")
 def export_ftm(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("entities.ftm.jsonl")) -> None:
-    """FollowTheMoney JSON lines (for Aleph / OpenAleph; `ftm validate` reads them), merged entities."""
+    """FollowTheMoney JSON lines (for Aleph / OpenAleph; `ftm validate` reads them): merged entities, and the
+    case graph's accounts, bylines, networks and links with their evidence."""
     from unmask.exports import export_ftm as write
     from unmask.outfiles import out_file
 
@@ -1298,13 +1299,14 @@ def _export_graph(case: Path, out_: Path, format: str) -> None:
 
 @export_app.command("gexf")
 def export_gexf(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("links.gexf")) -> None:
-    """The evidence graph as GEXF (Gephi): entities and identifiers, linked by records and merges."""
+    """The fused case graph as GEXF (Gephi): entities, identifiers, accounts, bylines and networks, with
+    each link's evidence."""
     _export_graph(case, out_, "gexf")
 
 
 @export_app.command("graphml")
 def export_graphml(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("links.graphml")) -> None:
-    """The evidence graph as GraphML."""
+    """The fused case graph as GraphML (as export gexf)."""
     _export_graph(case, out_, "graphml")
 
 
