@@ -146,3 +146,11 @@ def test_names_are_shown_as_text(tmp_path: Path, write) -> None:
         write_findings(case, [_finding("group-persona", [f"byline:{name}"])])
     result = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["campaigns", "--case", str(path)])
     assert result.exit_code == 0 and f"bylines: {name}" in result.output
+
+
+def test_explain_knows_which_schemata_attribution_resolves() -> None:
+    """``explain`` keeps its own copy so as not to load followthemoney; it must not drift."""
+    from unmask.attribution.resolve import MATCHABLE
+    from unmask.graph.paths import RESOLVED
+
+    assert set(RESOLVED) == set(MATCHABLE)

@@ -221,7 +221,7 @@ def test_connections_take_the_memory_limit_set() -> None:
 
 
 def test_attribution_runs_move_into_runs(tmp_path: Path, monkeypatch) -> None:
-    from unmask.attribution.engine import last_state
+    from unmask.attribution.state import last_state
 
     path = tmp_path / "old.duckdb"
     monkeypatch.setattr(unmask.case, "MIGRATIONS", unmask.case.MIGRATIONS[:4])

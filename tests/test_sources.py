@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import case_contents
-from unmask.attribution.engine import data_state
+from unmask.attribution.state import data_state
 from unmask.case import Case
 from unmask.errors import OptionError
 from unmask.findings import Evidence, Finding, read_findings, write_findings

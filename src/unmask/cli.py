@@ -467,7 +467,7 @@ def findings(
 def _refresh_attribution(case: Path, *, quiet: bool) -> None:
     """Attribution's results brought up to date before a command reads them, where the case can be written;
     on a write-protected case the stored results are used, with a warning that they are stale."""
-    from unmask.attribution.engine import STALE_READ_ONLY
+    from unmask.attribution.state import STALE_READ_ONLY
     from unmask.graph.build import refresh
 
     with _stages(quiet=quiet) as on_stage:

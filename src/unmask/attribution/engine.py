@@ -16,7 +16,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -31,18 +30,13 @@ from unmask.attribution.graph import load_records, write_entities, write_links
 from unmask.attribution.infrastructure import Service, service_values, shared_infrastructure_findings
 from unmask.attribution.payers import placeholder_ids
 from unmask.attribution.resolve import MATCHABLE, NOT_RESOLVED_PREFIXES, Resolver, block_keys, clusters
+from unmask.attribution.state import ENGINE, data_state, is_stale
 from unmask.case import Case
 from unmask.errors import OptionError
 from unmask.findings import delete_findings, insert_findings
 from unmask.names import compare_names
-from unmask.sources import source_fingerprints
 
 METHOD_PREFIX = "attribution."
-ENGINE = "attribution"  # its name in the runs table
-STALE_READ_ONLY = (
-    "attribution results are stale (records changed since the last run); to refresh them, run "
-    "`unmask attribution run` on a writable copy"
-)
 
 
 @dataclass
@@ -63,26 +57,6 @@ class RunResult:
     # WHOIS contact values that are services (infrastructure.service_values): (kind, value, registrants,
     # entity_id), most registrants first; they make no link and no finding
     services: list[Service] = field(default_factory=list)
-
-
-def data_state(case: Case) -> str:
-    """A digest of everything attribution reads: the sources and the reviewer's decisions."""
-    sources = source_fingerprints(case.con)
-    decisions = case.con.execute(
-        "SELECT left_id, right_id, decision FROM resolutions WHERE decision IN ('accepted', 'rejected')"
-        " ORDER BY left_id, right_id"
-    ).fetchall()
-    return hashlib.sha256(json.dumps([sources, decisions]).encode()).hexdigest()
-
-
-def last_state(case: Case) -> str | None:
-    """The digest the last run recorded; None if attribution never ran on the case."""
-    if case.schema_version() < 5:  # a write-protected case of an older unmask, read as it is
-        sql = "SELECT data_state FROM attribution_runs ORDER BY run_at DESC LIMIT 1"
-    else:
-        sql = f"SELECT input_digest FROM runs WHERE engine = '{ENGINE}' ORDER BY run_id DESC LIMIT 1"
-    rows = case.con.execute(sql).fetchall()
-    return rows[0][0] if rows else None
 
 
 def run(
@@ -196,17 +170,6 @@ def _record_run(case: Case, result: RunResult, findings: int) -> int:
     return int(run_id)
 
 
-def is_stale(case: Case) -> bool:
-    """Whether attribution's results do not match the case: it never ran on the public records the case
-    holds, or sources or decisions changed since it last ran (a source removed too)."""
-    if case.schema_version() < 3:
-        return False
-    last = last_state(case)
-    if last is None:
-        return bool(case.scalar("SELECT count(*) > 0 FROM statements"))
-    return last != data_state(case)
-
-
 def ensure(case: Case, *, on_stage: Callable[[str], None] = lambda stage: None) -> RunResult | None:
     """Run attribution if the case changed since the last run (or never ran on the records it holds); None if
     it is up to date."""
@@ -220,7 +183,7 @@ def refresh(path: str | Path, *, on_stage: Callable[[str], None] = lambda stage:
 
     The case is opened for writing only when its results are stale. A case that cannot be written (an
     evidence copy) keeps its stored results: False then, and the caller says they are stale
-    (:data:`STALE_READ_ONLY`). True when the results match the case.
+    (:data:`~unmask.attribution.state.STALE_READ_ONLY`). True when the results match the case.
     """
     with Case.open(path, read_only=True) as case:
         if not is_stale(case):

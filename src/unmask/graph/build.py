@@ -382,13 +382,15 @@ def _same_as(con: duckdb.DuckDBPyConnection) -> None:
 def refresh(path, *, on_stage=lambda stage: None) -> bool:
     """Bring attribution and the case graph up to date before a command reads them, where the case can be
     written; False on a write-protected case whose stored results are stale."""
-    from unmask.attribution import engine as attribution
+    from unmask.attribution import state
 
     with Case.open(path, read_only=True) as case:
-        if not attribution.is_stale(case) and not is_stale(case):
+        if not state.is_stale(case) and not is_stale(case):
             return True
     if not Case.writable(path):
         return False
+    from unmask.attribution import engine as attribution  # only now: it loads followthemoney and scipy
+
     with Case.open(path) as case:
         attribution.ensure(case, on_stage=on_stage)
         if is_stale(case):

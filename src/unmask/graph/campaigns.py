@@ -42,13 +42,15 @@ from scipy.sparse.csgraph import dijkstra
 
 from unmask.case import Case
 from unmask.findings import KINDS
-from unmask.graph.paths import GRAPH_LINK_COLUMNS, LINK_COLUMNS, hop, hop_text, nodes
+from unmask.graph.edges import edge_rows, edge_table, encode
+from unmask.graph.paths import hop, hop_text, nodes
 
 MAX_HOPS = 6
 HUB_LINKS = 50
 BEHIND_HOPS = 3
 BEHIND_CAP = 25
 FIRM_COST = 1.0
+FIRM_KINDS = ("record", "same-as", "shared-value")  # of attribution's links; candidates never
 _NONE = -9999  # scipy's "no predecessor"
 
 _NETWORK_KINDS = ("coordinated-network", "co-action-network")
@@ -78,9 +80,16 @@ def campaigns(case: Case) -> list[dict[str, Any]]:
     if not found:
         return []
     subject_nodes = _subject_nodes(case, found)
-    edges = _firm_edges(case)
+    edges = edge_table(case, FIRM_KINDS, max_weight=FIRM_COST)
     groups, joins = _join(found, subject_nodes, edges)
-    cards = _cards(case, found, subject_nodes, groups, joins, _hop_rows(case, edges, joins))
+    cards = _cards(
+        case,
+        found,
+        subject_nodes,
+        groups,
+        joins,
+        edge_rows(case, edges, [e for _, _, chain in joins for e in chain]),
+    )
     for card in cards:
         parts = card["parts"]
         start = [
@@ -118,22 +127,6 @@ def _subject_nodes(case: Case, found: list[dict]) -> list[list[str]]:
     return nodes_of
 
 
-def _firm_edges(case: Case) -> pa.Table:
-    """Every link that costs :data:`FIRM_COST` to cross: ``from_id``, ``to_id``, and where to read it again
-    (``origin`` 0 for ``links``, 1 for ``graph_links``, and its ``rowid``)."""
-    graph = (
-        f" UNION ALL SELECT from_id, to_id, 1 AS origin, rowid FROM graph_links WHERE weight <= {FIRM_COST}"
-        if case.schema_version() >= 8
-        else ""
-    )
-    return case.con.sql(
-        "SELECT from_id, to_id, 0 AS origin, rowid FROM links"
-        f" WHERE kind IN ('record', 'same-as', 'shared-value') AND weight <= {FIRM_COST}"
-        + graph
-        + " ORDER BY from_id, to_id, origin, rowid"  # the same case gives the same chains
-    ).to_arrow_table()
-
-
 def _join(
     found: list[dict], subject_nodes: list[list[str]], edges: pa.Table
 ) -> tuple[list[int], list[tuple[int, int, list[int]]]]:
@@ -148,7 +141,7 @@ def _join(
         return i
 
     joins: list[tuple[int, int, list[int]]] = []
-    names, src, dst, subj = _encode(edges, [n for s in subject_nodes for n in s])
+    names, src, dst, subj = encode(edges, [n for s in subject_nodes for n in s])
     n_nodes, n_edges = len(names), edges.num_rows
     owner = np.full(n_nodes, -1, dtype=np.int64)  # the finding a subject node belongs to
     at = 0
@@ -194,24 +187,6 @@ def _join(
     return [root(i) for i in range(len(found))], joins
 
 
-def _encode(edges: pa.Table, extra: list[str]) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Node ids as integers, in one dictionary: the edges' two ends and ``extra`` ids."""
-    ids = (
-        pa.chunked_array(
-            [
-                edges["from_id"].combine_chunks().cast(pa.string()),
-                edges["to_id"].combine_chunks().cast(pa.string()),
-                pa.array(extra, pa.string()),
-            ]
-        )
-        .combine_chunks()
-        .dictionary_encode()
-    )
-    codes = ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    n = edges.num_rows
-    return ids.dictionary, codes[:n], codes[n : 2 * n], codes[2 * n :]
-
-
 def _matrix(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> Any:
     return coo_matrix((np.ones(src.size), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
 
@@ -222,7 +197,7 @@ def _behind(case: Case, edges: pa.Table, start: list[str]) -> list[dict[str, Any
     crossed."""
     if not start or edges.num_rows == 0:
         return []
-    names, src, dst, seeds = _encode(edges, start)
+    names, src, dst, seeds = encode(edges, start)
     degree = np.bincount(src, minlength=len(names)) + np.bincount(dst, minlength=len(names))
     crossable = degree <= HUB_LINKS
     crossable[seeds] = True
@@ -331,31 +306,6 @@ def _cards(
         )
     cards.sort(key=lambda c: (-len(c["findings"]), -c["findings"][0]["confidence"], c["id"]))
     return cards
-
-
-def _hop_rows(case: Case, edges: pa.Table, joins: list[tuple[int, int, list[int]]]) -> dict[int, tuple]:
-    """The rows (as ``explain`` reads them) of the edges that the chains walk, by edge index."""
-    wanted = sorted({e for _, _, chain in joins for e in chain})
-    origin = edges["origin"].to_numpy()[wanted]
-    rowid = edges["rowid"].to_numpy()[wanted]
-    result: dict[int, tuple] = {}
-    for which, sql in (
-        (
-            0,
-            f"SELECT l.rowid, {LINK_COLUMNS} FROM links l LEFT JOIN sources s USING (source_id)"
-            " WHERE l.rowid",
-        ),
-        (1, f"SELECT rowid, {GRAPH_LINK_COLUMNS} FROM graph_links WHERE rowid"),
-    ):
-        ids = [int(r) for o, r in zip(origin, rowid, strict=True) if o == which]
-        if ids:
-            by_rowid = {
-                r[0]: r[1:] for r in case.con.execute(f"{sql} IN (SELECT unnest(?))", [ids]).fetchall()
-            }
-            result.update(
-                {e: by_rowid[int(r)] for e, o, r in zip(wanted, origin, rowid, strict=True) if o == which}
-            )
-    return result
 
 
 def _strength(row: tuple) -> float:

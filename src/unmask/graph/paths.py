@@ -14,11 +14,11 @@ import json
 from typing import Any
 
 import igraph as ig
+import numpy as np
 
-from unmask.attribution.engine import why_apart
-from unmask.attribution.graph import EDGE_SCHEMATA
 from unmask.case import Case
 from unmask.errors import UnmaskError
+from unmask.graph.edges import edge_rows, edge_table, encode
 
 
 class AmbiguousName(UnmaskError):
@@ -37,6 +37,9 @@ class UnknownEntity(UnmaskError):
 
 
 GRAPH_PREFIXES = ("account:", "byline:", "network:")
+# The schemata attribution resolves (its resolve.MATCHABLE, which loads followthemoney to import): only
+# between two of them can ``explain`` say why they are apart.
+RESOLVED = ("Person", "Company", "Organization", "LegalEntity")
 
 
 def _graph(case: Case) -> bool:
@@ -122,6 +125,8 @@ def find_entity(case: Case, query: str) -> dict[str, Any]:
         [query],
     ).fetchall()
     if not rows:
+        from unmask.attribution.graph import EDGE_SCHEMATA  # only here: it loads followthemoney
+
         # Links (payments, directorships) carry no names of their own to be found by.
         rows = case.con.execute(
             "SELECT entity_id, name, schema, canonical_id FROM entities"
@@ -154,47 +159,44 @@ def explain(
     """
     start, end = find_node(case, a, platform), find_node(case, b, platform)
     result: dict[str, Any] = {"from": start, "to": end, "paths": []}
-    if (why := why_apart(case, start["id"], end["id"])) is not None:
-        result["apart"] = why
+    if start["schema"] in RESOLVED and end["schema"] in RESOLVED:
+        from unmask.attribution.engine import why_apart  # only here: it loads followthemoney and scipy
+
+        if (why := why_apart(case, start["id"], end["id"])) is not None:
+            result["apart"] = why
+    if start["id"] == end["id"]:
+        return result
     kinds = (
         ("record", "same-as", "shared-value", "candidate")
         if candidates
         else ("record", "same-as", "shared-value")
     )
-    case_graph = f" UNION ALL SELECT {GRAPH_LINK_COLUMNS} FROM graph_links" if _graph(case) else ""
-    rows = case.con.execute(
-        f"SELECT {LINK_COLUMNS} FROM links l LEFT JOIN sources s USING (source_id)"
-        " WHERE l.kind IN (SELECT unnest(?))" + case_graph,
-        [list(kinds)],
-    ).fetchall()
-    if start["id"] == end["id"]:
+    edges = edge_table(case, kinds)
+    names, src, dst, (first, last) = encode(edges, [start["id"], end["id"]])
+    linked = np.zeros(len(names), dtype=bool)
+    linked[src], linked[dst] = True, True
+    if not (linked[first] and linked[last]):
         return result
-    ids = sorted({r[0] for r in rows} | {r[1] for r in rows})
-    index = {n: i for i, n in enumerate(ids)}
-    if start["id"] not in index or end["id"] not in index:
+    graph = ig.Graph(n=len(names), edges=np.column_stack((src, dst)).tolist())
+    if int(last) not in set(graph.subcomponent(int(first))):
         return result
-    graph = ig.Graph(n=len(ids), edges=[(index[r[0]], index[r[1]]) for r in rows])
-    if index[end["id"]] not in set(graph.subcomponent(index[start["id"]])):
-        return result
-    paths = graph.get_k_shortest_paths(
-        index[start["id"]], index[end["id"]], k=max_paths, weights=[r[4] for r in rows], output="epath"
-    )
-    named = nodes(case, [n for e in (e for p in paths for e in p) for n in rows[e][:2]])
+    weights = edges["weight"].to_numpy().tolist()
+    paths = [
+        p
+        for p in graph.get_k_shortest_paths(
+            int(first), int(last), k=max_paths, weights=weights, output="epath"
+        )
+        if p and len(p) <= max_hops
+    ]
+    rows = edge_rows(case, edges, [e for p in paths for e in p])
+    named = nodes(case, [n for row in rows.values() for n in row[:2]])
     for epath in paths:
-        if not epath or len(epath) > max_hops:
-            continue
         hops, at = [], start["id"]
         for e in epath:
             hops.append(hop(rows[e], at, named))
             at = hops[-1]["to"]["id"]
         result["paths"].append(hops)
     return result
-
-
-# The columns of a link, in the order :func:`hop` reads them, from ``links`` (l, with its source s) and from
-# ``graph_links``.
-LINK_COLUMNS = "l.from_id, l.to_id, l.relation, l.kind, l.weight, s.path, l.record_no, l.detail, NULL"
-GRAPH_LINK_COLUMNS = "from_id, to_id, relation, kind, weight, source, NULL, detail, evidence"
 
 
 def hop(row: tuple, at: str, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
