@@ -156,3 +156,20 @@ def test_the_graph_is_rebuilt_after_an_import_and_a_removal(graph_case: Path, wr
     )
     assert result.exit_code == 0
     assert "account:generic:late" not in {link["from_id"] for link in _links(graph_case, "posted-links-to")}
+
+
+def test_explain_loads_igraph_without_matplotlib_and_leaves_matplotlib_importable(graph_case: Path) -> None:
+    """igraph's drawing costs half a second of every explain; plots elsewhere must still work after it."""
+    code = (
+        "import sys; from unmask.case import Case; from unmask.graph.paths import explain\n"
+        f"with Case.open({str(graph_case)!r}, read_only=True) as c:\n"
+        "    explain(c, 'op1', 'valleyvoice.example')\n"
+        "assert 'igraph' in sys.modules and 'matplotlib' not in sys.modules\n"
+        "import matplotlib.pyplot; print('ok')\n"
+    )
+    _refresh(graph_case)
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -36,19 +36,19 @@ import json
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from unmask.case import Case
 from unmask.findings import KINDS
-from unmask.graph.edges import edge_rows, edge_table, encode
+from unmask.graph.edges import Edges, edges
 from unmask.graph.paths import hop, hop_text, nodes
 
 MAX_HOPS = 6
 HUB_LINKS = 50
 BEHIND_HOPS = 3
 BEHIND_CAP = 25
+_BEHIND_FROM = ("sites", "pages", "organisations", "people")  # the parts whose owners a card looks for
 FIRM_COST = 1.0
 FIRM_KINDS = ("record", "same-as", "shared-value")  # of attribution's links; candidates never
 _NONE = -9999  # scipy's "no predecessor"
@@ -80,23 +80,17 @@ def campaigns(case: Case) -> list[dict[str, Any]]:
     if not found:
         return []
     subject_nodes = _subject_nodes(case, found)
-    edges = edge_table(case, FIRM_KINDS, max_weight=FIRM_COST)
-    groups, joins = _join(found, subject_nodes, edges)
-    cards = _cards(
-        case,
-        found,
-        subject_nodes,
-        groups,
-        joins,
-        edge_rows(case, edges, [e for _, _, chain in joins for e in chain]),
-    )
-    for card in cards:
-        parts = card["parts"]
-        start = [
-            n["id"] for role in ("sites", "pages", "organisations", "people") for n in parts.get(role, [])
-        ]
-        shown = {n["id"] for listed in parts.values() for n in listed}
-        card["behind"] = [n for n in _behind(case, edges, start) if n["id"] not in shown]
+    with edges(case, FIRM_KINDS, max_weight=FIRM_COST, extra=[n for s in subject_nodes for n in s]) as links:
+        groups, joins = _join(found, subject_nodes, links)
+        rows = links.rows([e for _, _, chain in joins for e in chain])
+        cards = _cards(case, found, subject_nodes, groups, joins, rows)
+        for card in cards:
+            parts = card["parts"]
+            start = [
+                n["id"] for role in ("sites", "pages", "organisations", "people") for n in parts.get(role, [])
+            ]
+            shown = {n["id"] for listed in parts.values() for n in listed}
+            card["behind"] = [n for n in _behind(case, links, start) if n["id"] not in shown]
     return cards
 
 
@@ -128,7 +122,7 @@ def _subject_nodes(case: Case, found: list[dict]) -> list[list[str]]:
 
 
 def _join(
-    found: list[dict], subject_nodes: list[list[str]], edges: pa.Table
+    found: list[dict], subject_nodes: list[list[str]], links: Edges
 ) -> tuple[list[int], list[tuple[int, int, list[int]]]]:
     """The campaign of each finding (an index of its first finding) and the chains that joined them:
     ``(finding a, finding b, [edge index, ...])``."""
@@ -141,8 +135,8 @@ def _join(
         return i
 
     joins: list[tuple[int, int, list[int]]] = []
-    names, src, dst, subj = encode(edges, [n for s in subject_nodes for n in s])
-    n_nodes, n_edges = len(names), edges.num_rows
+    src, dst, n_nodes, n_edges = links.src, links.dst, links.n_nodes, links.src.size
+    subj = links.codes([n for s in subject_nodes for n in s])
     owner = np.full(n_nodes, -1, dtype=np.int64)  # the finding a subject node belongs to
     at = 0
     for i, nodes_of in enumerate(subject_nodes):
@@ -191,26 +185,28 @@ def _matrix(src: np.ndarray, dst: np.ndarray, n_nodes: int) -> Any:
     return coo_matrix((np.ones(src.size), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
 
 
-def _behind(case: Case, edges: pa.Table, start: list[str]) -> list[dict[str, Any]]:
+def _behind(case: Case, links: Edges, start: list[str]) -> list[dict[str, Any]]:
     """The people and organisations within :data:`BEHIND_HOPS` firm links of ``start`` (a campaign's
     sites, pages, funders and organisations), nearest first, at most :data:`BEHIND_CAP`; hubs are not
     crossed."""
-    if not start or edges.num_rows == 0:
+    seeds = links.codes(start)
+    seeds = seeds[seeds >= 0]
+    if seeds.size == 0 or links.src.size == 0:
         return []
-    names, src, dst, seeds = encode(edges, start)
-    degree = np.bincount(src, minlength=len(names)) + np.bincount(dst, minlength=len(names))
+    src, dst, n_nodes = links.src, links.dst, links.n_nodes
+    degree = np.bincount(src, minlength=n_nodes) + np.bincount(dst, minlength=n_nodes)
     crossable = degree <= HUB_LINKS
     crossable[seeds] = True
     keep = (src != dst) & crossable[src] & crossable[dst]
     dist = dijkstra(
-        _matrix(src[keep], dst[keep], len(names)),
+        _matrix(src[keep], dst[keep], n_nodes),
         directed=False,
         indices=np.unique(seeds),
         min_only=True,
         limit=BEHIND_HOPS,
     )
     reached = np.nonzero(np.isfinite(dist) & (dist > 0))[0]
-    hops = dict(zip(names.take(pa.array(reached)).to_pylist(), dist[reached].tolist(), strict=True))
+    hops = dict(zip(links.ids(reached), dist[reached].tolist(), strict=True))
     rows = case.con.execute(
         "SELECT entity_id, name, schema, coalesce(canonical_id, entity_id) FROM entities"
         " WHERE entity_id IN (SELECT unnest(?)) AND schema IN (SELECT unnest(?))",

@@ -11,14 +11,15 @@ and score."""
 from __future__ import annotations
 
 import json
+import sys
+from types import ModuleType
 from typing import Any
 
-import igraph as ig
 import numpy as np
 
 from unmask.case import Case
 from unmask.errors import UnmaskError
-from unmask.graph.edges import edge_rows, edge_table, encode
+from unmask.graph.edges import edges
 
 
 class AmbiguousName(UnmaskError):
@@ -171,24 +172,20 @@ def explain(
         if candidates
         else ("record", "same-as", "shared-value")
     )
-    edges = edge_table(case, kinds)
-    names, src, dst, (first, last) = encode(edges, [start["id"], end["id"]])
-    linked = np.zeros(len(names), dtype=bool)
-    linked[src], linked[dst] = True, True
-    if not (linked[first] and linked[last]):
-        return result
-    graph = ig.Graph(n=len(names), edges=np.column_stack((src, dst)).tolist())
-    if int(last) not in set(graph.subcomponent(int(first))):
-        return result
-    weights = edges["weight"].to_numpy().tolist()
-    paths = [
-        p
-        for p in graph.get_k_shortest_paths(
-            int(first), int(last), k=max_paths, weights=weights, output="epath"
+    with edges(case, kinds, extra=[start["id"], end["id"]]) as links:
+        first, last = (int(c) for c in links.codes([start["id"], end["id"]]))
+        linked = np.zeros(links.n_nodes, dtype=bool)
+        linked[links.src], linked[links.dst] = True, True
+        if not (linked[first] and linked[last]):
+            return result
+        graph = _igraph().Graph(n=links.n_nodes, edges=np.column_stack((links.src, links.dst)).tolist())
+        if last not in set(graph.subcomponent(first)):
+            return result
+        found = graph.get_k_shortest_paths(
+            first, last, k=max_paths, weights=links.weight.tolist(), output="epath"
         )
-        if p and len(p) <= max_hops
-    ]
-    rows = edge_rows(case, edges, [e for p in paths for e in p])
+        paths = [p for p in found if p and len(p) <= max_hops]
+        rows = links.rows([e for p in paths for e in p])
     named = nodes(case, [n for row in rows.values() for n in row[:2]])
     for epath in paths:
         hops, at = [], start["id"]
@@ -197,6 +194,25 @@ def explain(
             at = hops[-1]["to"]["id"]
         result["paths"].append(hops)
     return result
+
+
+def _igraph() -> ModuleType:
+    """igraph, loaded without its matplotlib drawing when matplotlib is not loaded yet.
+
+    igraph imports matplotlib.pyplot and its cairo drawing as it loads (0.5 s of an ``explain`` that should
+    answer in about one); it takes a matplotlib that cannot be imported as "no plotting", which unmask never
+    asks of it. matplotlib itself stays importable afterwards.
+    """
+    if "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail
+    try:
+        import igraph
+    finally:
+        del sys.modules["matplotlib"]
+    return igraph
 
 
 def hop(row: tuple, at: str, named: dict[str, dict[str, Any]]) -> dict[str, Any]:
