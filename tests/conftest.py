@@ -267,16 +267,7 @@ def network_campaign_case(folder: Path) -> Path:
         import_files(case, "whois", [folder / "valleyvoice.example.txt"])
         import_files(case, "posts-csv", [folder / "posts.jsonl"])
         import_files(case, "articles", [folder / "docs.jsonl"])
-        [(run_id,)] = case.con.execute(
-            "INSERT INTO runs (engine, counts, scope) VALUES ('coordination', '{}', 'case') RETURNING run_id"
-        ).fetchall()
-        case.con.execute(
-            "INSERT INTO coordination_edges VALUES (?, 'op1', 'op2', 'share', 3, 3, 3, 0.1, 1e-5, 1e-4,"
-            " true, NULL, NULL, 5, 60, 0, 'pair')",
-            [run_id],
-        )
-        case.con.execute("INSERT INTO coordination_members VALUES (?, 0, 'op1', 0.9), (?, 0, 'op2', 0.9)",
-                         [run_id, run_id])  # fmt: skip
+        store_coordination_run(case, "op1", "op2")
         write_findings(
             case,
             [
@@ -291,3 +282,28 @@ def network_campaign_case(folder: Path) -> Path:
         attribute(case)
         ensure(case)
     return path
+
+
+def store_coordination_run(
+    case: Case, a: str, b: str, kind: str = "share", evidence: tuple | None = None
+) -> int:
+    """A stored coordination run with one significant edge between accounts ``a`` and ``b`` (both members of
+    network 0), as `unmask coordination` writes it; ``evidence`` a co-action row's values after the run id,
+    pair and kind (seq, object, gap, post a, source a, record a, post b, source b, record b)."""
+    [(run_id,)] = case.con.execute(
+        "INSERT INTO runs (engine, counts, scope) VALUES ('coordination', '{}', 'case') RETURNING run_id"
+    ).fetchall()
+    case.con.execute(
+        "INSERT INTO coordination_edges VALUES (?, ?, ?, ?, 3, 3, 3, 0.1, 1e-5, 1e-4, true, NULL, NULL, 5,"
+        " 60, 0, 'pair')",
+        [run_id, a, b, kind],
+    )
+    if evidence is not None:
+        case.con.execute(
+            "INSERT INTO coordination_evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, a, b, kind, *evidence],
+        )
+    case.con.execute(
+        "INSERT INTO coordination_members VALUES (?, 0, ?, 0.9), (?, 0, ?, 0.9)", [run_id, a, run_id, b]
+    )
+    return run_id

@@ -14,6 +14,7 @@ from followthemoney import model
 from typer.testing import CliRunner
 
 from conftest import CAMPAIGN_WHOIS as WHOIS
+from conftest import store_coordination_run
 from unmask.case import Case
 from unmask.cli import app
 from unmask.ingest import import_files
@@ -46,19 +47,8 @@ def case_path(tmp_path: Path, write) -> Path:
         import_files(case, "whois", [write("valleyvoice.example.txt", WHOIS)])
         import_files(case, "posts-csv", [write("posts.jsonl", _lines(posts))])
         import_files(case, "articles", [write("docs.jsonl", _lines(docs))])
-        [(run_id,)] = case.con.execute(
-            "INSERT INTO runs (engine, counts, scope) VALUES ('coordination', '{}', 'case') RETURNING run_id"
-        ).fetchall()
-        case.con.execute(
-            "INSERT INTO coordination_edges VALUES (?, 'op1', 'op2', 'link', 3, 3, 3, 0.1, 1e-5, 1e-4,"
-            " true, NULL, NULL, 5, 60, 0, 'pair')",
-            [run_id],
-        )
         # Posts 1 and 3 (records 1 and 3 of posts.jsonl, the case's second source) linked the same object.
-        case.con.execute("INSERT INTO coordination_evidence VALUES (?, 'op1', 'op2', 'link', 1, 'obj', 3600,"
-                         " '1', 2, 1, '3', 2, 3)", [run_id])  # fmt: skip
-        case.con.execute("INSERT INTO coordination_members VALUES (?, 0, 'op1', 0.9), (?, 0, 'op2', 0.9)",
-                         [run_id, run_id])  # fmt: skip
+        store_coordination_run(case, "op1", "op2", "link", evidence=(1, "obj", 3600, "1", 2, 1, "3", 2, 3))
     return path
 
 

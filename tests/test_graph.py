@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CAMPAIGN_WHOIS as WHOIS
+from conftest import store_coordination_run
 from unmask.case import Case
 from unmask.cli import app
 from unmask.graph.build import build, is_stale
@@ -100,18 +101,7 @@ def test_explain_across_node_types(graph_case: Path) -> None:
 
 def test_coordination_edges_and_members_are_links(graph_case: Path) -> None:
     with Case.open(graph_case) as case:
-        [(run_id,)] = case.con.execute(
-            "INSERT INTO runs (engine, counts, scope) VALUES ('coordination', '{}', 'case') RETURNING run_id"
-        ).fetchall()
-        case.con.execute(
-            "INSERT INTO coordination_edges VALUES (?, 'op1', 'plain', 'share', 3, 3, 3, 0.1, 1e-5, 1e-4,"
-            " true, NULL, NULL, 5, 60, 0, 'pair')",
-            [run_id],
-        )
-        case.con.execute("INSERT INTO coordination_evidence VALUES (?, 'op1', 'plain', 'share', 1, 'obj', 4,"
-                         " '1', 2, 1, '4', 2, 4)", [run_id])  # fmt: skip
-        case.con.execute("INSERT INTO coordination_members VALUES (?, 0, 'op1', 0.9), (?, 0, 'plain', 0.9)",
-                         [run_id, run_id])  # fmt: skip
+        run_id = store_coordination_run(case, "op1", "plain", evidence=(1, "obj", 4, "1", 2, 1, "4", 2, 4))
         assert is_stale(case)
     _refresh(graph_case)
     [edge] = _links(graph_case, "acted-together")

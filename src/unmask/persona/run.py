@@ -120,11 +120,7 @@ def writers(
 ) -> PersonaRun:
     """The writers test of each byline (of ``docs``, or of the case; only ``bylines`` if given), not yet
     stored."""
-    on_stage("persona: reading documents")
-    table = engine.load_documents(case, docs, bylines)
-    read = _bylines(table)
-    on_stage("persona: reference writers")
-    ref = engine.reference(case, reference, exclude=read)
+    table, read, ref = _read(case, docs, bylines, reference, on_stage)
     on_stage(f"persona: testing {plural(len(read), 'byline')}")
     results = engine.writers(table, ref, mask_topic=mask_topic)
     warning = engine.reference_warning(ref)
@@ -151,11 +147,7 @@ def link(
 ) -> PersonaRun:
     """Every pair of bylines (of ``docs``, or of the case) with the probability of one writer, not yet
     stored."""
-    on_stage("persona: reading documents")
-    table = engine.load_documents(case, docs)
-    read = _bylines(table)
-    on_stage("persona: reference writers")
-    ref = engine.reference(case, reference, exclude=read)
+    table, read, ref = _read(case, docs, None, reference, on_stage)
     on_stage(f"persona: comparing {plural(len(read), 'byline')}")
     pairs = engine.link(table, ref, mask_topic=mask_topic)
     warning = engine.reference_warning(ref)
@@ -169,6 +161,21 @@ def link(
         parameters={"docs": docs, "reference": ref.name, "mask_topic": mask_topic},
         counts={"documents": table.num_rows, "bylines": len(read), "pairs": len(pairs)},
     )
+
+
+def _read(
+    case: Case,
+    docs: str | Path | None,
+    bylines: Sequence[str] | None,
+    reference: str | Path | None,
+    on_stage: Callable[[str], None],
+) -> tuple[pa.Table, list[str], Any]:
+    """The documents, their bylines, and the reference writers (none of those bylines among them)."""
+    on_stage("persona: reading documents")
+    table = engine.load_documents(case, docs, bylines)
+    read = _bylines(table)
+    on_stage("persona: reference writers")
+    return table, read, engine.reference(case, reference, exclude=read)
 
 
 def attribute(
