@@ -13,7 +13,8 @@ from test_coordination import at, load
 from unmask.case import Case
 from unmask.coordination import Coordination
 from unmask.coordination.detector import TIMED_KINDS
-from unmask.coordination.null import _timing_statements
+from unmask.coordination.null import _create_timing
+from unmask.coordination.sql import DuckDBExecutor
 
 DAYS = 12
 CROWD = [f"user{i:03d}" for i in range(150)]
@@ -109,8 +110,7 @@ def test_several_objects_of_one_moment_are_one_coincidence(step_ms: int) -> None
         "CREATE TABLE w.occasions AS SELECT DISTINCT account, oid, t_ms // 86400000 AS ep, 0 AS day, "
         "4 AS others FROM acts"
     )
-    for statement in _timing_statements("acts", "w", 86_400_000, [60_000]):
-        con.execute(statement)
+    _create_timing(DuckDBExecutor(con), "acts", "w", 86_400_000, [60_000])
     spans = con.execute("SELECT lo0, hi0 FROM w.occasions WHERE account = 1 ORDER BY oid").fetchall()
     assert sum(1 for lo, hi in spans if (lo, hi) != (0.0, 1.0)) == 1
     assert len(spans) == 5

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from unmask.coordination.sql import DUCKDB, Dialect
 from unmask.errors import OptionError
 
 
@@ -24,26 +25,39 @@ from unmask.errors import OptionError
 class Kind:
     name: str
     description: str
-    sql: str  # SELECT account, object, oid, t_ms, source_id, record_no FROM {posts} ...
+    object: str  # the object's SQL expression, over ``source``
+    where: str
+    source: str = "{posts}"
+
+    def sql(self, posts: str, dialect: Dialect = DUCKDB) -> str:
+        """SELECT account, object, oid, t_ms, source_id, record_no FROM ``posts`` ...: ``oid`` is the
+        object's 64-bit hash, computed identically on every engine (:meth:`Dialect.hash64`)."""
+        names = {"posts": posts, "link_key": dialect.link_key("u"), "list_len": dialect.list_len("hashtags")}
+        obj, where, source = (part.format(**names) for part in (self.object, self.where, self.source))
+        return (
+            f"SELECT account, {obj} AS object, {dialect.hash64(obj)} AS oid, t_ms, source_id, record_no "
+            f"FROM {source} WHERE {where}"
+        )
 
 
 # {posts} is the posts relation the run reads (a view with an ``account`` column, see engine.py).
 _OWN = "shared_post_id IS NULL"
-_COLUMNS = "account, {object} AS object, hash({object}) AS oid, t_ms, source_id, record_no"
 
 
 def _kind(name: str, description: str, obj: str, where: str, source: str = "{posts}") -> Kind:
-    return Kind(name, description, f"SELECT {_COLUMNS.format(object=obj)} FROM {source} WHERE {where}")
+    return Kind(name, description, obj, where, source)
 
 
 # A normalised text as the coordination-network-toolkit compares them. The regular expressions run only on
-# texts they can change (a mention, or white space other than single spaces): three times faster.
+# texts they can change (a mention, or white space other than single spaces): three times faster. White space
+# is RE2's \\s spelled out: Java's (Spark's) also matches a vertical tab, and both engines must agree.
 _NEEDS_REGEX = " OR ".join(
     ["contains(text, '@')", "contains(text, '  ')", *(f"contains(text, chr({c}))" for c in (9, 10, 12, 13))]
 )
 NORMALISED_TEXT = (
     f"trim(CASE WHEN {_NEEDS_REGEX} "
-    "THEN regexp_replace(regexp_replace(lower(text), '@\\S*', '', 'g'), '\\s+', ' ', 'g') "
+    "THEN regexp_replace(regexp_replace(lower(text), '@[^\\t\\n\\f\\r ]*', '', 'g'), "
+    "'[\\t\\n\\f\\r ]+', ' ', 'g') "
     "ELSE lower(text) END)"
 )
 
@@ -59,7 +73,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "link",
             "posted the same link (host and path; scheme, trailing slash and share markers aside)",
-            "unmask_link_key(u)",
+            "{link_key}",
             f"{_OWN} AND u IS NOT NULL AND u <> ''",
             "(SELECT *, unnest(urls) AS u FROM {posts})",
         ),
@@ -81,7 +95,7 @@ KINDS: dict[str, Kind] = {
             "hashtag_set",
             "used the same ordered set of two or more hashtags",
             "array_to_string(hashtags, ' ')",
-            f"{_OWN} AND len(hashtags) >= 2",
+            f"{_OWN} AND {{list_len}} >= 2",
         ),
         _kind(
             "reply",
@@ -105,13 +119,14 @@ DEFAULT_KINDS = ALL_KINDS
 _COLUMN_PREFIX = "column:"
 
 
-def kind_sql(name: str, posts_columns: dict[str, str]) -> str:
-    """The actions of one kind; ``column:NAME`` makes any posts column (or list column) an object.
+def kind_sql(name: str, posts_columns: dict[str, str], posts: str, dialect: Dialect = DUCKDB) -> str:
+    """The actions of one kind over the relation ``posts``; ``column:NAME`` makes any posts column (or list
+    column) an object.
 
-    ``posts_columns`` maps the posts columns to their SQL types.
+    ``posts_columns`` maps the posts columns to their SQL types (DuckDB's names: a list type ends in []).
     """
     if name in KINDS:
-        return KINDS[name].sql
+        return KINDS[name].sql(posts, dialect)
     if name.startswith(_COLUMN_PREFIX):
         column = name[len(_COLUMN_PREFIX) :]
         if column not in posts_columns:
@@ -123,7 +138,7 @@ def kind_sql(name: str, posts_columns: dict[str, str]) -> str:
         source = f"(SELECT *, CAST({value} AS VARCHAR) AS o FROM {{posts}})"
         return _kind(
             name, f"the same value of {column}", "o", f"{_OWN} AND o IS NOT NULL AND o <> ''", source
-        ).sql
+        ).sql(posts, dialect)
     raise OptionError(f"unknown kind {name!r}; known: {', '.join(ALL_KINDS)}, or column:NAME")
 
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 
 from unmask.coordination import null, pairs
+from unmask.coordination.sql import Executor
 
 
 def network_coactions_sql(coactions: str, members: str, base: int) -> str:
@@ -55,7 +55,7 @@ def pooled_actions_sql(actions: str, members: str, base: int) -> str:
 
 
 def test_kind(
-    con: duckdb.DuckDBPyConnection,
+    ex: Executor,
     actions: str,
     coactions: str,
     members: str,
@@ -69,18 +69,15 @@ def test_kind(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Test each (account, network) pair of one kind: arrays of the account, the network, p, q and the
     window that gave p, for the pairs that shared two occasions or more."""
-    con.execute(
-        f"CREATE OR REPLACE TABLE {work}.net_coact AS {network_coactions_sql(coactions, members, base)}"
-    )
-    con.execute(f"CREATE OR REPLACE TABLE {work}.net_act AS {pooled_actions_sql(actions, members, base)}")
+    ex.create_table(f"{work}.net_coact", network_coactions_sql(coactions, members, base))
+    ex.create_table(f"{work}.net_act", pooled_actions_sql(actions, members, base))
     edges = f"{work}.net_edges"
-    con.execute(f"CREATE OR REPLACE TABLE {edges} ({pairs.EDGE_COLUMNS})")
-    met = pairs.aggregate_edges(
-        con, f"{work}.net_coact", "network", episode_s, edges, single=False, work=work
-    )
-    con.execute(f"DELETE FROM {edges} WHERE episodes < 2")
-    per_window = pairs.window_pairs(con, f"{work}.net_coact", tuple(windows), met)
-    for statement in null.surprise_statements(
+    ex.create_empty(edges, pairs.EDGE_COLUMNS)
+    met = pairs.aggregate_edges(ex, f"{work}.net_coact", "network", episode_s, edges, single=False, work=work)
+    ex.delete_where(edges, "episodes < 2")
+    per_window = pairs.window_pairs(ex, f"{work}.net_coact", tuple(windows), met)
+    null.create_surprise(
+        ex,
         f"{work}.net_act",
         f"{work}.net_coact",
         edges,
@@ -90,15 +87,13 @@ def test_kind(
         work,
         windows=windows,
         timing=timing,
-    ):
-        con.execute(statement)
-    rows = con.execute(
+    )
+    rows = ex.rows(
         f"SELECT account_a, account_b - {base}, p_null, p_windows, window_s "
         f"FROM ({null.tested_edges_sql(edges, f'{work}.net_surprise', windows, timing)}) "
         "WHERE p_null IS NOT NULL ORDER BY account_a, account_b"
-    ).fetchall()
-    for table in ("net_coact", "net_act", "net_edges", "net_surprise"):
-        con.execute(f"DROP TABLE IF EXISTS {work}.{table}")
+    )
+    ex.drop(*(f"{work}.{table}" for table in ("net_coact", "net_act", "net_edges", "net_surprise")))
     if not rows:
         empty = np.zeros(0)
         return empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty

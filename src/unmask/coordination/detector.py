@@ -23,6 +23,7 @@ from unmask.case import Case
 from unmask.coordination import actions, attach, nearduplicates, null, pairs
 from unmask.coordination.calibration import calibrate
 from unmask.coordination.communities import leiden_partition
+from unmask.coordination.sql import DuckDBExecutor, Executor, literal
 from unmask.coordination.window import DEFAULT_WINDOWS, estimate_window, time_resolution
 from unmask.errors import OptionError
 
@@ -193,14 +194,22 @@ class Coordination:
         progress display: a large case takes minutes)."""
         self._check_params()
         with case.scratch(WORK):
-            return self._fit(case, on_stage)
+            return self._fit(DuckDBExecutor(case.con), "posts", on_stage)
 
-    def _fit(self, case: Case, on_stage: Callable[[str], None]) -> Coordination:
-        con = case.con
+    def fit_executor(
+        self, ex: Executor, posts: str = "posts", *, on_stage: Callable[[str], None] = lambda stage: None
+    ) -> Coordination:
+        """Run every step through ``ex`` (for example :class:`unmask.coordination.spark.SparkExecutor`) on
+        the relation ``posts``, which has the columns of a case's posts table. ``ex`` provides the work
+        schema :data:`WORK`."""
+        self._check_params()
+        return self._fit(ex, posts, on_stage)
+
+    def _fit(self, ex: Executor, posts: str, on_stage: Callable[[str], None]) -> Coordination:
         n = len(self.kinds)
         started = time.perf_counter()
-        self.multi_platform_ = _posts_view(case)
-        columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_POSTS})").fetchall())
+        self.multi_platform_ = _posts_view(ex, posts)
+        columns = ex.columns(_POSTS)
         self.runs_ = [KindRun(k) for k in self.kinds]
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
@@ -209,7 +218,7 @@ class Coordination:
                 on_stage(f"coordination: {run.kind}: similar texts (kind {i + 1} of {n})")
                 self.near_text_docs_, self.near_text_pairs_, self.near_text_oversized_ = (
                     nearduplicates.similar_docs(
-                        con,
+                        ex,
                         _POSTS,
                         threshold=self.near_text_threshold,
                         min_tokens=self.near_text_min_tokens,
@@ -218,37 +227,34 @@ class Coordination:
                 )
                 sql = nearduplicates.near_text_actions_sql()
             else:
-                sql = actions.kind_sql(run.kind, columns).format(posts=_POSTS)
-            con.execute(f"CREATE OR REPLACE TABLE unmask_work.act_{i} AS {sql}")
-            run.actions = con.execute(f"SELECT count(*) FROM unmask_work.act_{i}").fetchall()[0][0]
+                sql = actions.kind_sql(run.kind, columns, _POSTS, ex.dialect)
+            ex.create_table(f"unmask_work.act_{i}", sql)
+            run.actions = ex.scalar(f"SELECT count(*) FROM unmask_work.act_{i}")
             run.seconds += time.perf_counter() - t
-        self.windows_ = self._resolve_windows(con, on_stage)
+        self.windows_ = self._resolve_windows(ex, on_stage)
         self.window_ = self.windows_[-1]
-        con.execute(
-            f"CREATE OR REPLACE TABLE {_ROWS} ({pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE, "
-            "window_s DOUBLE, p_windows DOUBLE[])"
-        )
+        rows = f"{pairs.EDGE_COLUMNS}, expected DOUBLE, p_null DOUBLE, window_s DOUBLE, p_windows DOUBLE[]"
+        ex.create_empty(_ROWS, rows)
         for i, run in enumerate(self.runs_):
             t = time.perf_counter()
             on_stage(f"coordination: {run.kind}: pairs among {run.actions:,} actions (kind {i + 1} of {n})")
-            self._edges_of_kind(con, i, run)
+            self._edges_of_kind(ex, i, run)
             run.seconds += time.perf_counter() - t
         t = time.perf_counter()
-        self.no_baseline_ = self._check_baseline(con) if self.null else None
+        self.no_baseline_ = self._check_baseline(ex) if self.null else None
         self.tested_ = self.null and self.no_baseline_ is None
         on_stage("coordination: significance")
-        self._significance(con)
+        self._significance(ex)
         if self.tested_ and self.attach:
             on_stage("coordination: accounts against each network")
-            self._attach(con)
-        self.account_scores_ = self._account_scores(con)
+            self._attach(ex)
+        self.account_scores_ = self._account_scores(ex)
         on_stage("coordination: evidence")
-        self._evidence(con)
+        self._evidence(ex)
         on_stage(f"coordination: networks among {sum(r.significant for r in self.runs_):,} edges")
-        self._networks(con)
+        self._networks(ex)
         for i in range(len(self.runs_)):
-            con.execute(f"DROP TABLE IF EXISTS unmask_work.coact_{i}")
-            con.execute(f"DROP TABLE IF EXISTS unmask_work.act_{i}")
+            ex.drop(f"unmask_work.coact_{i}", f"unmask_work.act_{i}")
         self.seconds_ = {
             "kinds": {r.kind: round(r.seconds, 3) for r in self.runs_},
             "significance_and_networks": round(time.perf_counter() - t, 3),
@@ -291,7 +297,7 @@ class Coordination:
             ) from None
         return tuple(sorted(set(seconds)))
 
-    def _resolve_windows(self, con, on_stage: Callable[[str], None]) -> tuple[float, ...]:
+    def _resolve_windows(self, con: Executor, on_stage: Callable[[str], None]) -> tuple[float, ...]:
         """The windows to test: as given (several floored at the times' resolution), or estimated."""
         given = self._given_windows()
         if given is not None and len(given) == 1:
@@ -310,43 +316,45 @@ class Coordination:
         self.window_estimate_ = estimate_window(con, f"({union})")
         return (float(max(min(self.window_estimate_, MAX_AUTO_WINDOW_S), self.time_resolution_)),)
 
-    def _edges_of_kind(self, con, i: int, run: KindRun) -> None:
+    def _edges_of_kind(self, con: Executor, i: int, run: KindRun) -> None:
         act, coact = f"unmask_work.act_{i}", f"unmask_work.coact_{i}"
         if self.max_object_accounts:
-            capped = con.execute(
-                f"SELECT any_value(object), count(DISTINCT account) AS accounts FROM {act} GROUP BY oid "
-                f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)} ORDER BY accounts DESC"
-            ).fetchall()
+            capped = con.rows(
+                f"SELECT min(object), count(DISTINCT account) AS accounts FROM {act} GROUP BY oid "
+                f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)} "
+                "ORDER BY accounts DESC, min(object)"
+            )
             run.capped_objects = len(capped)
             run.capped_examples = [{"object": o, "accounts": n} for o, n in capped[:20]]
             if capped:
-                con.execute(
-                    f"DELETE FROM {act} WHERE oid IN (SELECT oid FROM {act} GROUP BY oid "
-                    f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)})"
+                con.delete_where(
+                    act,
+                    f"oid IN (SELECT oid FROM {act} GROUP BY oid "
+                    f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)})",
                 )
         if run.kind == actions.NEAR_TEXT:
             sql = nearduplicates.near_text_coaction_sql(self.window_)
             if self.max_object_accounts:
                 sql = f"SELECT c.* FROM ({sql}) c SEMI JOIN (SELECT DISTINCT oid FROM {act}) USING (oid)"
-            con.execute(f"CREATE OR REPLACE TABLE {coact} AS {sql}")
+            con.create_table(coact, sql)
         else:
             pairs.create_coactions(con, act, self.window_, coact)
-        run.coactions = con.execute(f"SELECT count(*) FROM {coact}").fetchall()[0][0]
+        run.coactions = con.scalar(f"SELECT count(*) FROM {coact}")
         if not self.null:
             run.pairs = pairs.aggregate_edges(
                 con, coact, run.kind, self.episode_s, _ROWS, single=self.min_weight < 2, work=WORK
             )
-            count = f"SELECT count(*) FROM {_ROWS} WHERE kind = ?"
-            [(run.edges,)] = con.execute(count, [run.kind]).fetchall()
+            run.edges = con.scalar(f"SELECT count(*) FROM {_ROWS} WHERE kind = {literal(run.kind)}")
             return
         kind_edges = f"{WORK}.kind_edges"
-        con.execute(f"CREATE OR REPLACE TABLE {kind_edges} ({pairs.EDGE_COLUMNS})")
+        con.create_empty(kind_edges, pairs.EDGE_COLUMNS)
         run.pairs = pairs.aggregate_edges(
             con, coact, run.kind, self.episode_s, kind_edges, single=False, work=WORK
         )
-        con.execute(f"DELETE FROM {kind_edges} WHERE episodes < 2")
+        con.delete_where(kind_edges, "episodes < 2")
         run.window_pairs = pairs.window_pairs(con, coact, self.windows_, run.pairs)
-        for statement in null.surprise_statements(
+        null.create_surprise(
+            con,
             act,
             coact,
             kind_edges,
@@ -356,15 +364,13 @@ class Coordination:
             WORK,
             windows=self.windows_,
             timing=self._timed(run.kind),
-        ):
-            con.execute(statement)
+        )
         tested = null.tested_edges_sql(kind_edges, f"{WORK}.surprise", self.windows_, self._timed(run.kind))
-        con.execute(f"INSERT INTO {_ROWS} {tested}")
-        run.edges = con.execute(f"SELECT count(*) FROM {kind_edges}").fetchall()[0][0]
-        con.execute(f"DROP TABLE {kind_edges}")
-        con.execute(f"DROP TABLE {WORK}.surprise")
+        con.insert(_ROWS, tested)
+        run.edges = con.scalar(f"SELECT count(*) FROM {kind_edges}")
+        con.drop(kind_edges, f"{WORK}.surprise")
 
-    def _check_baseline(self, con) -> str | None:
+    def _check_baseline(self, con: Executor) -> str | None:
         """Why the null model cannot test this case, or None: fewer than :data:`MIN_BASELINE_ACCOUNTS`
         accounts.
 
@@ -375,7 +381,7 @@ class Coordination:
         rejected: one object that the whole crowd uses, a two-hashtag topic, pushes it over 1/2 in large
         crowds.)
         """
-        accounts = con.execute(f"SELECT count(*) FROM {ACCOUNTS}").fetchall()[0][0]
+        accounts = con.scalar(f"SELECT count(*) FROM {ACCOUNTS}")
         self.baseline_accounts_ = accounts
         if accounts >= MIN_BASELINE_ACCOUNTS:
             return None
@@ -384,79 +390,92 @@ class Coordination:
             "crowd to compare with, chance co-action cannot be estimated"
         )
 
-    def _evidence(self, con) -> None:
+    def _evidence(self, con: Executor) -> None:
         """Median gaps and evidence co-actions for the kept edges only."""
-        con.execute(
-            "CREATE OR REPLACE TABLE unmask_work.evidence (account_a INTEGER, account_b INTEGER, "
+        con.create_empty(
+            "unmask_work.evidence",
+            "account_a INTEGER, account_b INTEGER, "
             "kind VARCHAR, median_gap_s DOUBLE, evidence STRUCT(object VARCHAR, gap_s DOUBLE, "
             "post_id_a VARCHAR, post_id_b VARCHAR, source_id_a INTEGER, record_no_a BIGINT, "
-            "source_id_b INTEGER, record_no_b BIGINT)[])"
+            "source_id_b INTEGER, record_no_b BIGINT)[]",
         )
         for i, run in enumerate(self.runs_):
-            kept = f"(SELECT account_a, account_b FROM {_EDGES} WHERE significant AND kind = '{run.kind}')"
-            con.execute(
-                "INSERT INTO unmask_work.evidence "
-                + pairs.evidence_sql(
+            kind = literal(run.kind)
+            kept = f"(SELECT account_a, account_b FROM {_EDGES} WHERE significant AND kind = {kind})"
+            con.insert(
+                "unmask_work.evidence",
+                pairs.evidence_sql(
                     f"unmask_work.coact_{i}",
                     f"unmask_work.act_{i}",
                     _POSTS,
                     kept,
                     run.kind,
                     self.evidence_per_edge,
-                )
+                    con.dialect,
+                ),
             )
 
-    def _significance(self, con) -> None:
+    def _significance(self, con: Executor) -> None:
         """p-values from the null; q-values kind by kind (see :meth:`_q_values`).
 
         Only tested edges (two occasions or more) leave the database; the others have p = 1 and count in
         the correction through ``m``.
         """
         if self.tested_:
-            keys = con.sql(
+            tested = (
                 f"SELECT kind, account_a, account_b, p_null, p_windows FROM {_ROWS} WHERE episodes >= 2 "
-                f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL "
-                "ORDER BY kind, account_a, account_b"
-            ).to_arrow_table()
-            p = keys.column("p_null").to_numpy().astype(float)
-            by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(
-                len(p), len(self.windows_)
+                f"AND weight >= {int(self.min_weight)} AND p_null IS NOT NULL"
             )
-            q = self._q_values(keys.column("kind").to_numpy(zero_copy_only=False), by_window)
-            table = pa.table(
-                {
-                    "kind": keys.column("kind"),
-                    "account_a": keys.column("account_a"),
-                    "account_b": keys.column("account_b"),
-                    "p_value": p,
-                    "q_value": q,
-                    "significant": q <= self.alpha,
-                }
+            columns = "coalesce(x.p_value, 1.0) AS p_value, coalesce(x.q_value, 1.0) AS q_value"
+            edges = (
+                f"SELECT e.*, {columns}, coalesce(x.q_value <= {float(self.alpha)!r}, false) AS significant, "
+                f"'pair' AS test FROM {_ROWS} e LEFT JOIN {{pq}} x USING (kind, account_a, account_b)"
             )
-            con.register("_unmask_pq", table)
-            con.execute(
-                f"CREATE OR REPLACE TABLE {_EDGES} AS SELECT e.*, "
-                f"coalesce(x.p_value, 1.0) AS p_value, coalesce(x.q_value, 1.0) AS q_value, "
-                f"coalesce(x.significant, false) AS significant, 'pair' AS test "
-                f"FROM {_ROWS} e LEFT JOIN _unmask_pq x USING (kind, account_a, account_b)"
-            )
-            con.unregister("_unmask_pq")
+            if con.in_process:
+                with con.registered(
+                    "_unmask_pq", self._q_table(con.arrow(f"{tested} ORDER BY 1, 2, 3"))
+                ) as pq:
+                    con.create_table(_EDGES, edges.format(pq=pq))
+            else:
+                # Where the tested pairs do not fit the driver: the same q-values by a sort per family.
+                runs = {r.kind: r.window_pairs for r in self.runs_}
+                con.create_table(
+                    f"{WORK}.pq", null.q_values_sql(tested, runs, len(self.windows_), con.dialect)
+                )
+                con.create_table(_EDGES, edges.format(pq=f"{WORK}.pq"))
+                con.drop(f"{WORK}.pq")
         else:
             # Millions of edges without the null model: a view, not another copy. With it but no baseline,
             # the stored edges are those of two occasions or more.
-            con.execute(
-                f"CREATE OR REPLACE VIEW {_EDGES} AS SELECT *, NULL::DOUBLE AS p_value, "
+            con.create_view(
+                _EDGES,
+                f"SELECT *, NULL::DOUBLE AS p_value, "
                 f"NULL::DOUBLE AS q_value, weight >= {int(self.min_weight)} AS significant, "
-                f"NULL::VARCHAR AS test FROM {_ROWS}"
+                f"NULL::VARCHAR AS test FROM {_ROWS}",
             )
         self._count_significant(con)
 
-    def _count_significant(self, con) -> None:
-        counts = dict(
-            con.execute(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind").fetchall()
-        )
+    def _count_significant(self, con: Executor) -> None:
+        counts = dict(con.rows(f"SELECT kind, count(*) FROM {_EDGES} WHERE significant GROUP BY kind"))
         for run in self.runs_:
             run.significant = int(counts.get(run.kind, 0))
+
+    def _q_table(self, keys: pa.Table) -> pa.Table:
+        """(kind, account_a, account_b, p_value, q_value) of the tested pairs ``keys``."""
+        p = keys.column("p_null").to_numpy().astype(float)
+        by_window = np.array(keys.column("p_windows").to_pylist(), dtype=float).reshape(
+            len(p), len(self.windows_)
+        )
+        q = self._q_values(keys.column("kind").to_numpy(zero_copy_only=False), by_window)
+        return pa.table(
+            {
+                "kind": keys.column("kind"),
+                "account_a": keys.column("account_a"),
+                "account_b": keys.column("account_b"),
+                "p_value": p,
+                "q_value": q,
+            }
+        )
 
     def _q_values(self, kinds: np.ndarray, p: np.ndarray) -> np.ndarray:
         """q-values of edges whose p-values at each window are the columns of ``p``.
@@ -474,22 +493,24 @@ class Coordination:
             q[mine] = null.window_q_values(p[mine], run.window_pairs)
         return q
 
-    def _account_scores(self, con) -> pa.Table:
+    def _account_scores(self, con: Executor) -> pa.Table:
         """Every account in a tested edge with the smallest q of its edges (empty when untested)."""
-        return con.sql(
+        return con.arrow(
             f"SELECT n.account AS account_id, x.best_q FROM (SELECT aid, min(q) AS best_q FROM ("
             f"SELECT account_a AS aid, q_value AS q FROM {_EDGES} WHERE q_value < 1 UNION ALL "
             f"SELECT account_b, q_value FROM {_EDGES} WHERE q_value < 1) GROUP BY aid) x "
             f"JOIN {ACCOUNTS} n ON n.aid = x.aid ORDER BY account_id"
-        ).to_arrow_table()
+        )
 
-    def _attach(self, con) -> None:
+    def _attach(self, con: Executor) -> None:
         """Accounts in no network, tested against each network as one account (:mod:`.attach`). Those
         significant (q ≤ alpha within the kind) join the network with the smallest q: their edges with its
         members are kept as significant, with that test's p and q and ``test`` 'network'."""
-        sig = con.sql(
-            f"SELECT account_a, account_b, q_value FROM {_EDGES} WHERE significant"
-        ).to_arrow_table()
+        # Ordered: Leiden's result depends on the order of the edges, which no engine promises otherwise.
+        sig = con.arrow(
+            f"SELECT account_a, account_b, q_value FROM {_EDGES} WHERE significant "
+            "ORDER BY account_a, account_b, kind"
+        )
         if not sig.num_rows:
             return
         part = self._partition(
@@ -506,10 +527,8 @@ class Coordination:
                 "network": pa.array(part.membership[keep], pa.int64()),
             }
         )
-        con.register("_unmask_members", members)
-        con.execute(f"CREATE OR REPLACE TABLE {WORK}.members AS SELECT * FROM _unmask_members")
-        con.unregister("_unmask_members")
-        [(base,)] = con.execute(f"SELECT max(aid) + 1 FROM {ACCOUNTS}").fetchall()
+        con.create_from_arrow(f"{WORK}.members", members)
+        base = con.scalar(f"SELECT max(aid) + 1 FROM {ACCOUNTS}")
         found = []
         for i, run in enumerate(self.runs_):
             account, network, p, q_, window_s = attach.test_kind(
@@ -538,24 +557,28 @@ class Coordination:
         if joined:
             self._keep_joined_edges(con, joined)
 
-    def _keep_joined_edges(self, con, joined: list[tuple[int, int, str, float, float, float]]) -> None:
+    def _keep_joined_edges(
+        self, con: Executor, joined: list[tuple[int, int, str, float, float, float]]
+    ) -> None:
         """The joined accounts' edges with their network's members, kind by kind, as significant edges."""
-        con.execute(
-            f"CREATE OR REPLACE TABLE {WORK}.joined (account INTEGER, network BIGINT, kind VARCHAR, "
-            "p DOUBLE, q DOUBLE, window_s DOUBLE)"
+        columns = list(zip(*joined, strict=True))
+        types = (pa.int32(), pa.int64(), pa.string(), pa.float64(), pa.float64(), pa.float64())
+        names = ("account", "network", "kind", "p", "q", "window_s")
+        con.create_from_arrow(
+            f"{WORK}.joined",
+            pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types, strict=True)}),
         )
-        con.executemany(f"INSERT INTO {WORK}.joined VALUES (?, ?, ?, ?, ?, ?)", joined)
         for i, run in enumerate(self.runs_):
             if not run.joined:
                 continue
-            con.execute(
-                f"""CREATE OR REPLACE TABLE {WORK}.joined_coact AS
-                    SELECT c.* FROM unmask_work.coact_{i} c SEMI JOIN (
+            con.create_table(
+                f"{WORK}.joined_coact",
+                f"""SELECT c.* FROM unmask_work.coact_{i} c SEMI JOIN (
                         SELECT least(j.account, m.aid) AS account_a, greatest(j.account, m.aid) AS account_b
                         FROM {WORK}.joined j JOIN {WORK}.members m ON m.network = j.network
-                        WHERE j.kind = '{run.kind}') USING (account_a, account_b)"""
+                        WHERE j.kind = {literal(run.kind)}) USING (account_a, account_b)""",
             )
-            con.execute(f"CREATE OR REPLACE TABLE {WORK}.joined_edges ({pairs.EDGE_COLUMNS})")
+            con.create_empty(f"{WORK}.joined_edges", pairs.EDGE_COLUMNS)
             pairs.aggregate_edges(
                 con,
                 f"{WORK}.joined_coact",
@@ -565,16 +588,19 @@ class Coordination:
                 single=True,
                 work=WORK,
             )
-            con.execute(
-                f"DELETE FROM {_EDGES} e USING {WORK}.joined_edges x WHERE e.kind = x.kind "
-                "AND e.account_a = x.account_a AND e.account_b = x.account_b"
+            con.delete_where(
+                _EDGES,
+                f"EXISTS (SELECT 1 FROM {WORK}.joined_edges x WHERE e.kind = x.kind "
+                "AND e.account_a = x.account_a AND e.account_b = x.account_b)",
+                alias="e",
             )
-            con.execute(
-                f"""INSERT INTO {_EDGES} BY NAME
-                    SELECT x.*, NULL::DOUBLE AS expected, j.p AS p_null, j.window_s, j.p AS p_value,
+            con.insert(
+                _EDGES,
+                f"""SELECT x.*, NULL::DOUBLE AS expected, j.p AS p_null, j.window_s, j.p AS p_value,
                            j.q AS q_value, true AS significant, 'network' AS test
                     FROM {WORK}.joined_edges x JOIN {WORK}.joined j
-                      ON j.kind = x.kind AND j.account IN (x.account_a, x.account_b)"""
+                      ON j.kind = x.kind AND j.account IN (x.account_a, x.account_b)""",
+                f"{pairs.EDGE_NAMES}, expected, p_null, window_s, p_value, q_value, significant, test",
             )
         self._count_significant(con)
 
@@ -584,17 +610,17 @@ class Coordination:
             a, b, weight, seed=self.seed, resolution=self.resolution, min_size=self.min_network_size
         )
 
-    def _networks(self, con) -> None:
-        kept = con.sql(
+    def _networks(self, con: Executor) -> None:
+        kept = con.arrow(
             f"SELECT na.account AS account_a, nb.account AS account_b, e.kind, e.weight, e.coactions, "
             f"e.episodes, "
-            f"make_timestamptz(e.first_ms * 1000) AS first_time, "
-            f"make_timestamptz(e.last_ms * 1000) AS last_time, "
+            f"{con.dialect.timestamp_ms('e.first_ms')} AS first_time, "
+            f"{con.dialect.timestamp_ms('e.last_ms')} AS last_time, "
             f"x.median_gap_s, e.expected, e.p_value, e.q_value, e.window_s, e.test, x.evidence "
             f"FROM {_EDGES} e JOIN unmask_work.evidence x USING (account_a, account_b, kind) "
             f"JOIN {ACCOUNTS} na ON na.aid = e.account_a JOIN {ACCOUNTS} nb ON nb.aid = e.account_b "
             f"WHERE e.significant ORDER BY e.account_a, e.account_b, e.kind"
-        ).to_arrow_table()
+        )
         a = kept.column("account_a").to_numpy(zero_copy_only=False)
         b = kept.column("account_b").to_numpy(zero_copy_only=False)
         if self.tested_:
@@ -650,20 +676,22 @@ def _rank_untested(
     return {acc: (rank[n] if n >= 0 else -1) for acc, n in network_of.items()}
 
 
-def _posts_view(case: Case) -> bool:
+def _posts_view(case: Case | Executor, posts: str = "posts") -> bool:
     """The posts the engine reads: ``account`` is the run's integer id of the author (see
     :data:`ACCOUNTS`), ``t_ms`` the time in epoch milliseconds."""
-    multi = case.scalar("SELECT count(DISTINCT platform) FROM posts") > 1
+    ex = DuckDBExecutor(case.con) if isinstance(case, Case) else case
+    multi = ex.scalar(f"SELECT count(DISTINCT platform) FROM {posts}") > 1
     name = "p.platform || ':' || p.account_id" if multi else "p.account_id"
     # Ids follow the names' order, so that account_a < account_b means the same for ids and names.
-    case.con.execute(
-        f"CREATE OR REPLACE TABLE {ACCOUNTS} AS SELECT account, "
-        f"(row_number() OVER (ORDER BY account))::INTEGER AS aid "
-        f"FROM (SELECT DISTINCT {name} AS account FROM posts p)"
+    ex.create_table(
+        ACCOUNTS,
+        f"SELECT account, (row_number() OVER (ORDER BY account))::INTEGER AS aid "
+        f"FROM (SELECT DISTINCT {name} AS account FROM {posts} p)",
     )
-    case.con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {_POSTS} AS SELECT p.*, i.aid AS account, "
-        f"epoch_ms(p.created_at) AS t_ms FROM posts p JOIN {ACCOUNTS} i ON i.account = {name}"
+    ex.create_view(
+        _POSTS,
+        f"SELECT p.*, i.aid AS account, {ex.dialect.epoch_ms('p.created_at')} AS t_ms "
+        f"FROM {posts} p JOIN {ACCOUNTS} i ON i.account = {name}",
     )
     return multi
 

@@ -53,13 +53,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from unmask.coordination.sql import Dialect, Executor, literal
+
 # θ above 1 matters where chance is high (p_U near 1/2, a sparse kind the group dominates): there, meeting on
 # every occasion has probability Π p_U, which θ < 1 bounds only by Π p_U (2 − p_U), orders of magnitude above.
 THETAS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.5, 2.0, 3.0, 5.0, 8.0)
 _P_FLOOR = 1e-12
 
 
-def surprise_statements(
+def create_surprise(
+    ex: Executor,
     actions: str,
     coactions: str,
     edges: str,
@@ -71,7 +74,7 @@ def surprise_statements(
     windows: Sequence[float] = (),
     timing: bool = True,
 ) -> list[str]:
-    """SQL that creates ``out``: per tested edge and side, for each window ``w_j`` of ``windows`` the
+    """Create ``out``: per tested edge and side, for each window ``w_j`` of ``windows`` the
     surprisal ``t{j}`` and the number ``n{j}`` of the occasions shared within ``w_j`` (none given: one window,
     every co-action of ``coactions``), the expected shared occasions, ``g_θ`` for each θ in :data:`THETAS`
     (see module docstring).
@@ -82,6 +85,7 @@ def surprise_statements(
 
     Separate statements, each materialising a table, so that every step can spill to disk.
     """
+    dialect = ex.dialect
     e = max(round(episode_s * 1000), 1)
     d = max(round(stratum_s * 1000), e)
     limits = [round(w * 1000) for w in windows] or [None]
@@ -100,34 +104,35 @@ def surprise_statements(
     )
     window_columns = ", ".join(f"t{j} DOUBLE, n{j} BIGINT" for j in range(len(limits)))
     g_columns = ", ".join(f"{g}{i} DOUBLE" for g in prefixes for i in range(len(THETAS)))
-    statements = [
-        f"""CREATE OR REPLACE TABLE {work}.occasions AS
-            SELECT account, oid, ep, ep * {e} // {d} AS day,
+    ex.create_table(
+        f"{work}.occasions",
+        f"""SELECT account, oid, ep, ep * {e} // {d} AS day,
                    count(*) OVER (PARTITION BY oid, ep) - 1 AS others
             FROM (SELECT DISTINCT account, oid, t_ms // {e} AS ep FROM {actions})""",
-    ]
+    )
     if timing:
-        statements += _timing_statements(actions, work, e, limits)
-    statements += [
-        f"""CREATE OR REPLACE TABLE {work}.per_day AS
-            SELECT account, day, count(*) AS k FROM {work}.occasions GROUP BY ALL""",
-        f"""CREATE OR REPLACE TABLE {work}.day_totals AS
-            SELECT day, sum(k) AS m FROM {work}.per_day GROUP BY day""",
-        f"""CREATE OR REPLACE TABLE {work}.tested AS
-            SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}""",
-        f"CREATE OR REPLACE TABLE {out} (side VARCHAR, account_a INTEGER, account_b INTEGER, "
-        f"{window_columns}, expected DOUBLE, {g_columns})",
-    ]
-    f_columns = "".join(f", {_timing_sql(j)} AS f{j}" for j in range(len(limits))) if timing else ""
+        _create_timing(ex, actions, work, e, limits)
+    ex.create_table(
+        f"{work}.per_day", f"SELECT account, day, count(*) AS k FROM {work}.occasions GROUP BY ALL"
+    )
+    ex.create_table(f"{work}.day_totals", f"SELECT day, sum(k) AS m FROM {work}.per_day GROUP BY day")
+    ex.create_table(
+        f"{work}.tested", f"SELECT account_a, account_b FROM {edges} WHERE episodes >= {int(min_occasions)}"
+    )
+    sides = "side VARCHAR, account_a INTEGER, account_b INTEGER"
+    ex.create_empty(out, f"{sides}, {window_columns}, expected DOUBLE, {g_columns}")
+    f_columns = "".join(f", {_timing_sql(j, dialect)} AS f{j}" for j in range(len(limits))) if timing else ""
     habits = f"JOIN {work}.habits h ON h.account = t.account_{{other}}" if timing else ""
     for me, other in (("a", "b"), ("b", "a")):
-        statements += [
-            f"""CREATE OR REPLACE TABLE {work}.shared AS
-                SELECT account_a, account_b, oid, t_ms_{me} // {e} AS ep, min(abs(t_ms_b - t_ms_a)) AS gap_ms
+        ex.create_table(
+            f"{work}.shared",
+            f"""SELECT account_a, account_b, oid, t_ms_{me} // {e} AS ep, min(abs(t_ms_b - t_ms_a)) AS gap_ms
                 FROM {coactions} SEMI JOIN {work}.tested USING (account_a, account_b)
                 GROUP BY ALL""",
-            f"""INSERT INTO {out}
-                SELECT '{me}', o.account_a, o.account_b, {per_window}, sum({p_of[-1]}), {gs}
+        )
+        ex.insert(
+            out,
+            f"""SELECT '{me}', o.account_a, o.account_b, {per_window}, sum({p_of[-1]}), {gs}
                 FROM (
                     SELECT t.account_a, t.account_b, s.oid, s.ep,
                            greatest(least(1.0, kv.k * s.others / m.m), {_P_FLOOR}) AS p{f_columns}
@@ -139,20 +144,16 @@ def surprise_statements(
                 ) o
                 LEFT JOIN {work}.shared sh USING (account_a, account_b, oid, ep)
                 GROUP BY o.account_a, o.account_b""",
-        ]
-    statements += [
-        f"DROP TABLE IF EXISTS {work}.{t}"
-        for t in ("occasions", "per_day", "day_totals", "tested", "shared", "habits")
-    ]
-    return statements
+        )
+    ex.drop(*(f"{work}.{t}" for t in ("occasions", "per_day", "day_totals", "tested", "shared", "habits")))
 
 
 BINS = 20  # of an account's habit: where in an occasion's order it usually acts
 _KAPPA = 1.0  # pseudo-occasions spread evenly over the bins: an account seen twice has no habit yet
 
 
-def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]) -> list[str]:
-    """SQL that adds to ``{work}.occasions`` the account's actions on it (``acts``) and, for each window j,
+def _create_timing(ex: Executor, actions: str, work: str, e: int, limits: list[int | None]) -> None:
+    """Add to ``{work}.occasions`` the account's actions on it (``acts``) and, for each window j,
     ``lo{j}``/``hi{j}``: the span of the occasion's order (0 = its first account, 1 = its last) within
     window j of the account; and creates ``{work}.habits``: per account, the cumulative histogram of its
     positions over all its occasions (``cum``, BINS + 1 values) and its mean actions per occasion (``r``).
@@ -171,32 +172,37 @@ def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]
         for j in range(len(limits))
     )
     last = len(limits) - 1
-    return [
-        f"""CREATE OR REPLACE TABLE {work}.positions AS
-            SELECT account, oid, ep, acts, t0,
+    dialect = ex.dialect
+    ex.create_table(
+        f"{work}.positions",
+        f"""SELECT account, oid, ep, acts, t0,
                    (rank() OVER (PARTITION BY oid, ep ORDER BY t0) - 1
                     + count(*) OVER (PARTITION BY oid, ep, t0) / 2.0) / n AS q, {frames}
             FROM (SELECT *, count(*) OVER (PARTITION BY oid, ep) AS n
                   FROM (SELECT account, oid, t_ms // {e} AS ep, min(t_ms) AS t0, count(*) AS acts
                         FROM {actions} GROUP BY ALL))""",
-        f"""CREATE OR REPLACE TABLE {work}.habits AS
-            WITH b AS (SELECT account, least(floor(q * {BINS}), {BINS - 1})::INTEGER AS bin, count(*) AS c
+    )
+    cum = dialect.ordered_list(f"(s + {_KAPPA} * (k + 1) / {BINS}) / (n + {_KAPPA})", "k")
+    ex.create_table(
+        f"{work}.habits",
+        f"""WITH b AS (SELECT account, least(floor(q * {BINS}), {BINS - 1})::INTEGER AS bin, count(*) AS c
                        FROM {work}.positions GROUP BY ALL),
                  tot AS (SELECT p.account, count(*) AS n, avg(acts) AS r FROM {work}.positions p
                          GROUP BY p.account),
                  dense AS (SELECT t.account, t.n, t.r, g.k, coalesce(b.c, 0) AS c
-                           FROM tot t CROSS JOIN range({BINS}) g(k)
+                           FROM tot t CROSS JOIN {dialect.integers(BINS, "g", "k")}
                            LEFT JOIN b ON b.account = t.account AND b.bin = g.k)
-            SELECT account, r, list_prepend(0.0, list((s + {_KAPPA} * (k + 1) / {BINS}) / (n + {_KAPPA})
-                                                      ORDER BY k)) AS cum
+            SELECT account, r, {dialect.list_prepend("0.0", cum)} AS cum
             FROM (SELECT *, sum(c) OVER (PARTITION BY account ORDER BY k) AS s FROM dense)
             GROUP BY account, r""",
-        # One moment of an account — a post with several objects of the kind (three hashtags), or a burst of
-        # posts within the widest window (a bot posting a feed's new headlines at once) — is one timing
-        # coincidence, not one per object: only the object whose span is widest keeps its timing, the
-        # others get the whole order (factor 1).
-        f"""CREATE OR REPLACE TABLE {work}.occasions AS
-            SELECT o.*, x.acts, {kept} FROM {work}.occasions o
+    )
+    # One moment of an account — a post with several objects of the kind (three hashtags), or a burst of
+    # posts within the widest window (a bot posting a feed's new headlines at once) — is one timing
+    # coincidence, not one per object: only the object whose span is widest keeps its timing, the
+    # others get the whole order (factor 1).
+    ex.create_table(
+        f"{work}.occasions",
+        f"""SELECT o.*, x.acts, {kept} FROM {work}.occasions o
             JOIN (SELECT *, row_number() OVER (PARTITION BY account, moment
                                                 ORDER BY hi{last} - lo{last} DESC, oid) AS nth
                   FROM (SELECT *, sum(fresh) OVER (PARTITION BY account ORDER BY t0, oid, ep
@@ -205,20 +211,21 @@ def _timing_statements(actions: str, work: str, e: int, limits: list[int | None]
                                                                      ORDER BY t0, oid, ep)
                                                   <= {limits[-1] or 0} THEN 0 ELSE 1 END AS fresh
                               FROM {work}.positions))) x USING (account, oid, ep)""",
-        f"DROP TABLE {work}.positions",
-    ]
+    )
+    ex.drop(f"{work}.positions")
 
 
-def _cdf_sql(cum: str, x: str) -> str:
+def _cdf_sql(cum: str, x: str, dialect: Dialect) -> str:
     """The habit's cumulative share of positions below ``x``: linear within a bin."""
     k = f"least(floor({x} * {BINS}), {BINS - 1})::INTEGER"
-    return f"({cum}[{k} + 1] + ({x} * {BINS} - {k}) * ({cum}[{k} + 2] - {cum}[{k} + 1]))"
+    at, after = dialect.list_get(cum, f"{k} + 1"), dialect.list_get(cum, f"{k} + 2")
+    return f"({at} + ({x} * {BINS} - {k}) * ({after} - {at}))"
 
 
-def _timing_sql(j: int) -> str:
+def _timing_sql(j: int, dialect: Dialect) -> str:
     """P(the other account acts within window j of this one | it acts on the occasion), from its habit; 1
     where this account acted several times on the occasion (then its span is not one position)."""
-    inside = f"{_cdf_sql('h.cum', f's.hi{j}')} - {_cdf_sql('h.cum', f's.lo{j}')}"
+    inside = f"{_cdf_sql('h.cum', f's.hi{j}', dialect)} - {_cdf_sql('h.cum', f's.lo{j}', dialect)}"
     return f"CASE WHEN s.acts > 1 THEN 1.0 ELSE least(1.0, greatest(h.r, 1.0) * ({inside})) END"
 
 
@@ -266,6 +273,38 @@ def tested_edges_sql(edges: str, surprise: str, windows: Sequence[float], timing
         f"CASE {which} END AS window_s, [{', '.join(ps)}] AS p_windows "
         f"FROM {edges} e LEFT JOIN (SELECT account_a, account_b, max(expected) AS expected, {per_window} "
         f"FROM {surprise} GROUP BY ALL) x USING (account_a, account_b)"
+    )
+
+
+def q_values_sql(tested: str, window_pairs: dict[str, Sequence[int]], windows: int, dialect: Dialect) -> str:
+    """The q-values of :func:`window_q_values` in SQL, for every kind at once: (kind, account_a, account_b,
+    p_value, q_value) of the pairs of the query ``tested`` (kind, account_a, account_b, p_null, p_windows),
+    given each kind's pairs within each window (the m of each family).
+
+    Benjamini–Hochberg as a sort: each family's p-values in order, ``p·m/rank``, and the running minimum from
+    the largest rank down — the same operations as numpy's, in the same order, so the same doubles. A
+    family (one kind, one window) is sorted on one Spark task: its tested pairs, those of two occasions or
+    more, must fit that task's memory (about 40 bytes each).
+    """
+    families = []
+    for j in range(windows):
+        m = " ".join(f"WHEN {literal(k)} THEN {max(int(ms[j]), 1)}" for k, ms in window_pairs.items())
+        p = dialect.list_get("p_windows", str(j + 1))
+        numbered = (
+            "SELECT *, row_number() OVER (PARTITION BY kind ORDER BY p) AS nth FROM ("
+            f"SELECT kind, account_a, account_b, {p} AS p, CASE kind {m} END AS m FROM ({tested}) t) f "
+            "WHERE p < 1.0"
+        )
+        ranked = f"SELECT kind, account_a, account_b, nth, p * m / nth AS r FROM ({numbered}) n"
+        families.append(
+            f"SELECT kind, account_a, account_b, least(1.0, {windows} * least(1.0, min(r) OVER ("
+            "PARTITION BY kind ORDER BY nth DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))) AS q "
+            f"FROM ({ranked}) x"
+        )
+    return (
+        "SELECT t.kind, t.account_a, t.account_b, t.p_null AS p_value, coalesce(min(f.q), 1.0) AS q_value "
+        f"FROM ({tested}) t LEFT JOIN ({' UNION ALL '.join(families)}) f "
+        "USING (kind, account_a, account_b) GROUP BY t.kind, t.account_a, t.account_b, t.p_null"
     )
 
 

@@ -18,7 +18,7 @@ the edges that are kept.
 
 from __future__ import annotations
 
-import duckdb
+from unmask.coordination.sql import DUCKDB, Dialect, Executor
 
 SIDE = ("account", "t_ms", "source_id", "record_no")
 
@@ -53,24 +53,22 @@ def coaction_sql(actions: str, window_s: float) -> str:
     )
 
 
-def create_coactions(con: duckdb.DuckDBPyConnection, actions: str, window_s: float, table: str) -> int:
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS {coaction_sql(actions, window_s)}")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+def create_coactions(ex: Executor, actions: str, window_s: float, table: str) -> int:
+    ex.create_table(table, coaction_sql(actions, window_s))
+    return ex.scalar(f"SELECT count(*) FROM {table}")
 
 
-def window_pairs(
-    con: duckdb.DuckDBPyConnection, coactions: str, windows: tuple[float, ...], pairs: int
-) -> list[int]:
+def window_pairs(ex: Executor, coactions: str, windows: tuple[float, ...], pairs: int) -> list[int]:
     """How many pairs co-acted within each window (``pairs``, all of them, for a single window): the m of
     each window's correction."""
     if len(windows) == 1:
         return [pairs]
     within = ", ".join(f"count(*) FILTER (WHERE gap <= {round(w * 1000)})" for w in windows)
     return list(
-        con.execute(
+        ex.rows(
             f"SELECT {within} FROM (SELECT min(abs(t_ms_b - t_ms_a)) AS gap FROM {coactions} "
             "GROUP BY account_a, account_b)"
-        ).fetchall()[0]
+        )[0]
     )
 
 
@@ -82,7 +80,7 @@ EDGE_NAMES = ", ".join(c.split()[0] for c in EDGE_COLUMNS.split(", "))
 
 
 def aggregate_edges(
-    con: duckdb.DuckDBPyConnection,
+    ex: Executor,
     coactions: str,
     kind: str,
     episode_s: float,
@@ -109,7 +107,6 @@ def aggregate_edges(
     ep = f"least(t_ms_a, t_ms_b) // {e}"
     repeated = f"min(oid) <> max(oid) OR min({ep}) <> max({ep})"
     exact = f"""
-        INSERT INTO {out} ({EDGE_NAMES})
         SELECT account_a, account_b, '{kind}', count(*), sum(n), sum(episodes), min(first_ms), max(last_ms)
         FROM (
             SELECT account_a, account_b, oid, count(*) AS n, count(DISTINCT {ep}) AS episodes,
@@ -121,38 +118,48 @@ def aggregate_edges(
     """
     if single:
         # Repeated pairs get a placeholder (weight NULL), replaced by their exact row below.
-        con.execute(
-            f"""INSERT INTO {out} ({EDGE_NAMES})
-                SELECT account_a, account_b, '{kind}', CASE WHEN {repeated} THEN NULL ELSE 1 END, count(*), 1,
+        ex.insert(
+            out,
+            f"""SELECT account_a, account_b, '{kind}', CASE WHEN {repeated} THEN NULL ELSE 1 END, count(*), 1,
                        min(least(t_ms_a, t_ms_b)), max(greatest(t_ms_a, t_ms_b))
-                FROM {coactions} GROUP BY account_a, account_b"""
+                FROM {coactions} GROUP BY account_a, account_b""",
+            EDGE_NAMES,
         )
-        [(pairs,)] = con.execute(f"SELECT count(*) FROM {out} WHERE kind = ?", [kind]).fetchall()
-        con.execute(
-            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {out} "
-            "WHERE kind = ? AND weight IS NULL",
-            [kind],
+        pairs = ex.scalar(f"SELECT count(*) FROM {out} WHERE kind = '{kind}'")
+        ex.create_table(
+            f"{work}.repeated",
+            f"SELECT account_a, account_b FROM {out} WHERE kind = '{kind}' AND weight IS NULL",
         )
-        con.execute(f"DELETE FROM {out} WHERE kind = ? AND weight IS NULL", [kind])
-        con.execute(exact)
+        ex.delete_where(out, f"kind = '{kind}' AND weight IS NULL")
     else:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {work}.pairs AS SELECT account_a, account_b, {repeated} AS repeated "
-            f"FROM {coactions} GROUP BY account_a, account_b"
+        ex.create_table(
+            f"{work}.pairs",
+            f"SELECT account_a, account_b, {repeated} AS repeated FROM {coactions} "
+            "GROUP BY account_a, account_b",
         )
-        [(pairs,)] = con.execute(f"SELECT count(*) FROM {work}.pairs").fetchall()
-        con.execute(
-            f"CREATE OR REPLACE TABLE {work}.repeated AS SELECT account_a, account_b FROM {work}.pairs "
-            "WHERE repeated"
-        )
-        con.execute(f"DROP TABLE {work}.pairs")
-        con.execute(exact)
-    con.execute(f"DROP TABLE {work}.repeated")
+        pairs = ex.scalar(f"SELECT count(*) FROM {work}.pairs")
+        ex.create_table(f"{work}.repeated", f"SELECT account_a, account_b FROM {work}.pairs WHERE repeated")
+        ex.drop(f"{work}.pairs")
+    ex.insert(out, exact, EDGE_NAMES)
+    ex.drop(f"{work}.repeated")
     return pairs
 
 
-def evidence_sql(coactions: str, actions: str, posts: str, kept: str, kind: str, per_edge: int) -> str:
-    """Median gap and up to ``per_edge`` co-actions (tightest first) for the edges of ``kept`` (a, b)."""
+# The fields of an evidence co-action, in the order of the evidence table's STRUCT.
+_EVIDENCE = {
+    "object": "o.object",
+    **{f: f"s.{f}" for f in ("gap_s", "post_id_a", "post_id_b", "source_id_a", "record_no_a")},
+    **{f: f"s.{f}" for f in ("source_id_b", "record_no_b")},
+}
+
+
+def evidence_sql(
+    coactions: str, actions: str, posts: str, kept: str, kind: str, per_edge: int, dialect: Dialect = DUCKDB
+) -> str:
+    """Median gap and up to ``per_edge`` co-actions (tightest first) for the edges of ``kept`` (a, b).
+
+    An object's name is the smallest of its actions' objects: one object per oid for every kind but
+    near_text, whose oid is a cluster of texts, and the same on every engine."""
     if per_edge <= 0:
         return f"""
             SELECT account_a, account_b, '{kind}' AS kind, median(abs(t_ms_b - t_ms_a) / 1000.0), NULL
@@ -174,15 +181,11 @@ def evidence_sql(coactions: str, actions: str, posts: str, kept: str, kind: str,
             WHERE c.nth <= {int(per_edge)}
         ),
         objects AS (
-            SELECT oid, any_value(object) AS object FROM {actions} SEMI JOIN shown USING (oid) GROUP BY oid
+            SELECT oid, min(object) AS object FROM {actions} SEMI JOIN shown USING (oid) GROUP BY oid
         ),
         gaps AS (SELECT account_a, account_b, median(gap_s) AS median_gap_s FROM c GROUP BY ALL)
         SELECT g.account_a, g.account_b, '{kind}' AS kind, g.median_gap_s,
-               list(struct_pack(object := o.object, gap_s := s.gap_s,
-                                post_id_a := s.post_id_a, post_id_b := s.post_id_b,
-                                source_id_a := s.source_id_a, record_no_a := s.record_no_a,
-                                source_id_b := s.source_id_b, record_no_b := s.record_no_b)
-                    ORDER BY s.nth) FILTER (WHERE s.nth IS NOT NULL) AS evidence
+               {dialect.ordered_list(dialect.struct(_EVIDENCE), "s.nth", "s.nth IS NOT NULL")} AS evidence
         FROM gaps g LEFT JOIN shown s USING (account_a, account_b) LEFT JOIN objects o USING (oid)
         GROUP BY g.account_a, g.account_b, g.median_gap_s
     """
