@@ -86,9 +86,7 @@ def campaigns(case: Case) -> list[dict[str, Any]]:
         cards = _cards(case, found, subject_nodes, groups, joins, rows)
         for card in cards:
             parts = card["parts"]
-            start = [
-                n["id"] for role in ("sites", "pages", "organisations", "people") for n in parts.get(role, [])
-            ]
+            start = [n["id"] for role in _BEHIND_FROM for n in parts.get(role, [])]
             shown = {n["id"] for listed in parts.values() for n in listed}
             card["behind"] = [n for n in _behind(case, links, start) if n["id"] not in shown]
     return cards
@@ -151,7 +149,7 @@ def _join(
     if n_edges == 0 or seeds.size == 0:
         return [root(i) for i in range(len(found))], joins
     # Hubs that no finding is about are left out: they would join strangers.
-    degree = np.bincount(src, minlength=n_nodes) + np.bincount(dst, minlength=n_nodes)
+    degree = links.degree
     keep = ~(((degree[src] > HUB_LINKS) & (owner[src] < 0)) | ((degree[dst] > HUB_LINKS) & (owner[dst] < 0)))
     keep &= src != dst
     k_src, k_dst = src[keep], dst[keep]
@@ -194,8 +192,7 @@ def _behind(case: Case, links: Edges, start: list[str]) -> list[dict[str, Any]]:
     if seeds.size == 0 or links.src.size == 0:
         return []
     src, dst, n_nodes = links.src, links.dst, links.n_nodes
-    degree = np.bincount(src, minlength=n_nodes) + np.bincount(dst, minlength=n_nodes)
-    crossable = degree <= HUB_LINKS
+    crossable = links.degree <= HUB_LINKS
     crossable[seeds] = True
     keep = (src != dst) & crossable[src] & crossable[dst]
     dist = dijkstra(

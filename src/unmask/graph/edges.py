@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,11 @@ class Edges:
     origin: np.ndarray
     rowid: np.ndarray
     n_nodes: int
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        """How many links each node has."""
+        return np.bincount(self.src, minlength=self.n_nodes) + np.bincount(self.dst, minlength=self.n_nodes)
 
     def codes(self, ids: Sequence[str]) -> np.ndarray:
         """The code of each id (-1 for an id no link names and that was not given as ``extra``)."""
@@ -87,8 +93,8 @@ def edges(
 ) -> Iterator[Edges]:
     """The links of attribution of ``kinds`` and every link of the case graph, at most ``max_weight`` to
     cross if given, with node codes for their ends and for ``extra`` ids, in a fixed order so that equal
-    answers come out alike. The codes live in a temporary table (allowed on a write-protected case)
-    dropped on leaving."""
+    answers come out alike. The links and the codes live in temporary tables (allowed on a write-protected
+    case) dropped on leaving."""
     cap = f" AND weight <= {float(max_weight)}" if max_weight is not None else ""
     graph = (
         f" UNION ALL SELECT from_id, to_id, weight, 1, rowid FROM graph_links WHERE true{cap}"
@@ -100,24 +106,26 @@ def edges(
         f" WHERE kind IN (SELECT unnest($kinds)){cap}" + graph
     )
     table = f"_unmask_codes_{next(_NUMBERS)}"
+    read = f"{table}_links"  # the links read once, then numbered and joined
     con = case.con
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {table} AS
-        SELECT id, (row_number() OVER (ORDER BY id) - 1)::BIGINT AS code FROM (
-            SELECT from_id AS id FROM ({links}) UNION SELECT to_id FROM ({links}) UNION SELECT unnest($extra)
-        )
-        """,
-        {"kinds": list(kinds), "extra": list(extra)},
-    )
     try:
+        con.execute(f"CREATE TEMP TABLE {read} AS {links}", {"kinds": list(kinds)})
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {table} AS
+            SELECT id, (row_number() OVER (ORDER BY id) - 1)::BIGINT AS code FROM (
+                SELECT from_id AS id FROM {read} UNION SELECT to_id FROM {read} UNION SELECT unnest($extra)
+            )
+            """,
+            {"extra": list(extra)},
+        )
         arrays = con.execute(
             f"""
-            SELECT a.code AS src, b.code AS dst, e.weight, e.origin, e.rid FROM ({links}) e
+            SELECT a.code AS src, b.code AS dst, e.weight, e.origin, e.rid FROM {read} e
             JOIN {table} a ON a.id = e.from_id JOIN {table} b ON b.id = e.to_id ORDER BY e.origin, e.rid
-            """,
-            {"kinds": list(kinds)},
+            """
         ).fetchnumpy()
+        con.execute(f"DROP TABLE {read}")  # the arrays hold what the search needs
         n_nodes = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         yield Edges(
             case,
@@ -130,4 +138,5 @@ def edges(
             int(n_nodes),
         )
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {read}")
         con.execute(f"DROP TABLE IF EXISTS {table}")
