@@ -42,6 +42,8 @@ class Kind:
     tested: bool = True
 
 
+# Kinds whose subjects are the accounts of one network.
+NETWORK_KINDS = ("coordinated-network", "co-action-network")
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (

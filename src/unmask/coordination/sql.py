@@ -149,8 +149,7 @@ class SparkDialect(Dialect):
     def quantile(self, expr: str, q: float) -> str:
         return f"unmask_quantile({expr}, {float(q)!r})"
 
-    def link_key(self, expr: str) -> str:
-        return f"unmask_link_key({expr})"
+    # link_key: DuckDB's spelling is the macro's name, which _SPARK_IDIOMS spells out for Spark.
 
 
 SPARK = SparkDialect()

@@ -40,7 +40,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from unmask.case import Case
-from unmask.findings import KINDS
+from unmask.findings import KINDS, NETWORK_KINDS
 from unmask.graph.edges import Edges, edges
 from unmask.graph.paths import hop, hop_text, nodes
 
@@ -53,7 +53,6 @@ FIRM_COST = 1.0
 FIRM_KINDS = ("record", "same-as", "shared-value")  # of attribution's links; candidates never
 _NONE = -9999  # scipy's "no predecessor"
 
-_NETWORK_KINDS = ("coordinated-network", "co-action-network")
 _ORGANISATIONS = ("Organization", "Company", "LegalEntity", "PublicBody")
 _PART_ROLES = (
     ("networks", ("Network",)),
@@ -114,7 +113,7 @@ def _subject_nodes(case: Case, found: list[dict]) -> list[list[str]]:
         ).fetchall():
             networks.setdefault(account, set()).add(network)
         for f, listed in zip(found, nodes_of, strict=True):
-            if f["kind"] in _NETWORK_KINDS:
+            if f["kind"] in NETWORK_KINDS:
                 listed.extend(sorted({net for n in listed for net in networks.get(n, ())}))
     return nodes_of
 

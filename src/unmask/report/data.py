@@ -21,7 +21,7 @@ import igraph as ig
 
 from unmask import __version__, disarm
 from unmask.case import Case
-from unmask.findings import Finding, finding_to_dict, read_findings
+from unmask.findings import NETWORK_KINDS, Finding, finding_to_dict, read_findings
 
 KIND_TITLES = {
     "coordinated-network": "Coordinated networks",
@@ -275,7 +275,7 @@ def _graph(
                     node(end_id, "account" if end["schema"] == "Account" else end["schema"], end["name"])
                     ends.append(end_id)
                 rows = hop.get("evidence") or (
-                    [{"source": hop["source"], "row": hop["row"]}] if hop["row"] else []
+                    [{"source": hop["source"], "row": hop["row"]}] if hop["row"] is not None else []
                 )
                 edge(ends[0], ends[1], hop["relation"], "graph", rows)
         for n in card["behind"]:
@@ -313,7 +313,7 @@ def _close_networks(findings: list[dict], nodes: dict[str, dict], edges: list[di
     """Mark what a network's hub hides when closed (``network``: its accounts and objects that no other
     finding names) and draw their links to the rest from the hub (``proxy`` edges, shown while closed)."""
     for f in findings:
-        if f["kind"] not in ("coordinated-network", "co-action-network"):
+        if f["kind"] not in NETWORK_KINDS:
             continue
         hub = "finding:" + f["finding_id"]
         inside = {n for n, v in nodes.items() if v["findings"] == [f["finding_id"]] and n != hub}
@@ -336,7 +336,7 @@ def _timelines(case: Case, findings: list[dict], limits: Limits, caps: list[str]
         if len(out) >= limits.timelines:
             caps.append(f"timelines are drawn for the first {limits.timelines} findings only")
             break
-        if f["kind"] in ("coordinated-network", "co-action-network"):
+        if f["kind"] in NETWORK_KINDS:
             [(first, last)] = case.con.execute(
                 "SELECT min(created_at), max(created_at) FROM posts WHERE account_id IN (SELECT unnest(?))",
                 [f["subjects"]],
