@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from unmask import __version__
 from unmask.attribution.funders import payer_classes, shared_funder_findings, synchronised_launch_findings
 from unmask.attribution.graph import load_records, write_entities, write_links
 from unmask.attribution.infrastructure import Service, service_values, shared_infrastructure_findings
@@ -35,6 +34,7 @@ from unmask.case import Case
 from unmask.errors import OptionError
 from unmask.findings import delete_findings, insert_findings
 from unmask.names import compare_names
+from unmask.runs import record_run
 
 METHOD_PREFIX = "attribution."
 
@@ -162,12 +162,7 @@ def _record_run(case: Case, result: RunResult, findings: int) -> int:
         "findings": findings,
         "skipped_blocks": result.skipped_blocks[:SKIPPED_KEPT],
     }
-    [(run_id,)] = case.con.execute(
-        "INSERT INTO runs (engine, input_digest, unmask_version, counts, seconds, scope)"
-        " VALUES (?, ?, ?, ?, ?, 'case') RETURNING run_id",
-        [ENGINE, data_state(case), __version__, json.dumps(counts), result.seconds],
-    ).fetchall()
-    return int(run_id)
+    return record_run(case.con, ENGINE, digest=data_state(case), counts=counts, seconds=result.seconds)
 
 
 def ensure(case: Case, *, on_stage: Callable[[str], None] = lambda stage: None) -> RunResult | None:

@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,6 @@ from typing import Any
 
 import duckdb
 
-from unmask import __version__
 from unmask.case import Case
 from unmask.coordination.detector import Coordination
 from unmask.coordination.output import (
@@ -39,6 +37,7 @@ from unmask.coordination.output import (
 )
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.outfiles import out_folder
+from unmask.runs import record_run
 from unmask.sources import sources_digest
 
 ENGINE = "coordination"
@@ -123,21 +122,16 @@ def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: i
             r.kind: {"actions": r.actions, "edges": r.edges, "kept": r.significant} for r in found.runs_
         },
     }
-    [(run_id,)] = con.execute(
-        "INSERT INTO runs (engine, parameters, input_digest, unmask_version, seed, window_s, counts, seconds,"
-        " scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'case') RETURNING run_id",
-        [
-            ENGINE,
-            json.dumps(found.get_params(), default=str),
-            sources_digest(con),
-            __version__,
-            found.seed,
-            float(found.window_),
-            json.dumps(counts, default=str),
-            found.seconds_.get("total"),
-        ],
-    ).fetchall()
-    return int(run_id)
+    return record_run(
+        con,
+        ENGINE,
+        digest=sources_digest(con),
+        counts=counts,
+        seconds=found.seconds_.get("total"),
+        parameters=found.get_params(),
+        seed=found.seed,
+        window_s=float(found.window_),
+    )
 
 
 def _store_edges(con: duckdb.DuckDBPyConnection, found: Coordination, run_id: int) -> None:

@@ -39,9 +39,9 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from unmask import __version__
 from unmask.case import Case
 from unmask.graph.domains import host, registrable
+from unmask.runs import record_run
 from unmask.sources import source_fingerprints
 
 ENGINE = "graph"
@@ -107,11 +107,7 @@ def _record(con: duckdb.DuckDBPyConnection, seconds: float) -> dict:
     counts = dict(
         con.execute("SELECT kind, count(*) FROM graph_links GROUP BY kind ORDER BY kind").fetchall()
     )
-    con.execute(
-        "INSERT INTO runs (engine, input_digest, unmask_version, counts, seconds, scope)"
-        " VALUES (?, ?, ?, ?, ?, 'case')",
-        [ENGINE, data_state(con), __version__, json.dumps(counts), seconds],
-    )
+    record_run(con, ENGINE, digest=data_state(con), counts=counts, seconds=seconds)
     return counts
 
 

@@ -34,10 +34,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from unmask import __version__
 from unmask.case import Case
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.persona import engine
+from unmask.runs import record_run
 from unmask.sources import sources_digest
 from unmask.terminal import plural
 
@@ -240,21 +240,15 @@ def _record_run(
 ) -> int:
     # The sources a run could read (the reference may be the case's other bylines): a later import or
     # removal tells its findings may be out of date.
-    digest = sources_digest(con)
-    [(run_id,)] = con.execute(
-        "INSERT INTO runs (engine, parameters, input_digest, unmask_version, counts, seconds, scope)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
-        [
-            ENGINE,
-            json.dumps(parameters, default=str),
-            digest,
-            __version__,
-            json.dumps(counts),
-            seconds,
-            json.dumps(scope.to_dict(), ensure_ascii=False),
-        ],
-    ).fetchall()
-    return int(run_id)
+    return record_run(
+        con,
+        ENGINE,
+        digest=sources_digest(con),
+        counts=counts,
+        seconds=seconds,
+        parameters=parameters,
+        scope=json.dumps(scope.to_dict(), ensure_ascii=False),
+    )
 
 
 def _bylines(table: pa.Table) -> list[str]:
