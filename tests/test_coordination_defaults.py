@@ -119,7 +119,7 @@ def test_window_forms() -> None:
     assert Coordination(window="auto")._given_windows() is None
     for bad in ("10,soon", [], [-1], "inf"):
         with pytest.raises(OptionError, match="--window"):
-            Coordination(window=bad)._check_params()
+            Coordination(window=bad).check_params()
 
 
 def test_chernoff_bound_is_tight_where_chance_is_high() -> None:

@@ -8,8 +8,10 @@ open the case read-only, so that they work on a write-protected evidence copy.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import re
 import signal
 import sys
 import threading
@@ -35,7 +37,7 @@ from typer.core import TyperGroup
 
 from unmask import __version__
 from unmask.case import DEFAULT_CASE, Case
-from unmask.errors import UnmaskError
+from unmask.errors import OptionError, UnmaskError
 from unmask.terminal import json_text, plural, stages, table, visible
 
 UNCHANGED = "the case is unchanged"
@@ -476,10 +478,87 @@ def _refresh_attribution(case: Path, *, quiet: bool) -> None:
         _warn(STALE_READ_ONLY)
 
 
+@contextmanager
+def _spark_errors() -> Iterator[None]:
+    """Spark's failures (the JVM out of memory, a file it cannot read, a lost connection) as one line that
+    names the step, not a Java stack trace."""
+    try:
+        yield
+    except UnmaskError:
+        raise
+    except Exception as exc:
+        module = type(exc).__module__ or ""
+        if not module.startswith(("pyspark", "py4j")):
+            raise
+        text = str(exc)
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        # A Python worker's own error (a module missing on the nodes) says more than Spark's first line.
+        raised = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception): ", ln)]
+        memory = "OutOfMemoryError" in text or "Java heap space" in text
+        reason = (
+            "Spark ran out of memory: give it more (--spark-conf spark.driver.memory=16g, or "
+            "spark.executor.memory on a cluster) or more partitions (spark.sql.shuffle.partitions)"
+            if memory
+            else f"Spark failed: {(raised or lines or [type(exc).__name__])[-1 if raised else 0][:300]}"
+        )
+        _fail(f"{reason} (during {last_stage or 'start-up'}); nothing was stored")
+
+
+def _spark_conf(values: list[str]) -> dict[str, str]:
+    conf = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key.strip():
+            raise OptionError(f"--spark-conf {value!r}: KEY=VALUE, for example spark.driver.memory=16g")
+        conf[key.strip()] = setting.strip()
+    return conf
+
+
 @app.command()
 def coordination(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for accounts.csv, edges, networks, graphs.")],
-    case: CaseOption = Path(DEFAULT_CASE),
+    case: Annotated[
+        Path | None,
+        typer.Option(
+            "--case",
+            help=f"The case file (DuckDB; default {DEFAULT_CASE}). With --engine spark and --posts, "
+            "optional: the run is stored there only when given.",
+            show_default=False,
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb (one machine) or spark (Apache Spark: a cluster, or local[N]; pip install "
+            "'unmask[spark]' and a Java runtime)."
+        ),
+    ] = "duckdb",
+    posts: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="--engine spark: Parquet posts (a file, folder or glob, local or hdfs://, s3a://), as "
+            "`unmask export posts --format parquet` writes them. Default: the case's posts.",
+            show_default=False,
+        ),
+    ] = None,
+    master: Annotated[
+        str, typer.Option(help="--engine spark: the Spark master (local[2], spark://HOST:7077, yarn, ...).")
+    ] = "local[*]",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="--engine spark: a Spark setting KEY=VALUE (repeatable), e.g. spark.driver.memory=16g.",
+            show_default=False,
+        ),
+    ] = None,
+    work: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: folder for Spark's work tables (default: a temporary local folder; on a "
+            "cluster, a path every node reaches, e.g. hdfs:///tmp/unmask).",
+            show_default=False,
+        ),
+    ] = None,
     kinds: Annotated[
         str,
         typer.Option(
@@ -526,22 +605,30 @@ def coordination(
 
     with _user_errors():
         out_folder(out_dir)  # a wrong --out is said before opening the case, not after
-        with Case.open(case) as c, _stages(quiet=as_json) as on_stage:
-            done = run(
-                c,
-                out_dir=out_dir,
-                on_stage=on_stage,
-                kinds=parse_kinds(kinds),
-                window=window,
-                null=null,
-                timing=TIMED_KINDS if timing else False,
-                alpha=alpha,
-                min_weight=min_weight,
-                max_object_accounts=max_object_accounts,
-                near_text_threshold=near_text_threshold,
-                min_network_size=min_network_size,
-                seed=seed,
+        params = dict(
+            kinds=parse_kinds(kinds),
+            window=window,
+            null=null,
+            timing=TIMED_KINDS if timing else False,
+            alpha=alpha,
+            min_weight=min_weight,
+            max_object_accounts=max_object_accounts,
+            near_text_threshold=near_text_threshold,
+            min_network_size=min_network_size,
+            seed=seed,
+        )
+        if engine == "spark":
+            done = _coordination_on_spark(
+                case, posts, master, _spark_conf(spark_conf or []), work, out_dir, params, as_json
             )
+        elif engine == "duckdb":
+            for name, given in (("--posts", posts), ("--spark-conf", spark_conf), ("--work", work)):
+                if given:
+                    raise OptionError(f"{name} is for --engine spark; DuckDB reads the case's posts")
+            with Case.open(case or Path(DEFAULT_CASE)) as c, _stages(quiet=as_json) as on_stage:
+                done = run(c, out_dir=out_dir, on_stage=on_stage, **params)
+        else:
+            raise OptionError(f"--engine {engine!r}: duckdb or spark")
     found, findings, paths = done.found, done.findings, done.paths
     if as_json:
         _print_json(done.summary())
@@ -584,11 +671,43 @@ def coordination(
     ]
     out.print(_table(f"{plural(len(rows), 'network')}, {plural(found.accounts_.num_rows, 'account')}", rows))
     kind = "coordinated-network" if done.tested else "co-action-network (untested)"
-    out.print(
-        f"wrote {visible(out_dir)}/: {visible(', '.join(p.name for p in paths.values()))}; "
+    stored = (
         f"{plural(len(findings), kind + ' finding')} into the case as run {done.run_id}, replacing "
         f"{plural(done.replaced, 'finding')} of earlier coordination runs"
+        if done.run_id is not None
+        else f"{plural(len(findings), kind + ' finding')}, not stored (no --case)"
     )
+    out.print(f"wrote {visible(out_dir)}/: {visible(', '.join(p.name for p in paths.values()))}; {stored}")
+
+
+def _coordination_on_spark(
+    case: Path | None,
+    posts: list[str] | None,
+    master: str,
+    conf: dict[str, str],
+    work: str | None,
+    out_dir: Path,
+    params: dict[str, Any],
+    quiet: bool,
+) -> Any:
+    from unmask.coordination.run import run_spark
+
+    with contextlib.ExitStack() as stack:
+        opened = None
+        if case is not None or posts is None:
+            opened = stack.enter_context(Case.open(case or Path(DEFAULT_CASE)))
+        on_stage = stack.enter_context(_stages(quiet=quiet))
+        stack.enter_context(_spark_errors())
+        return run_spark(
+            posts,
+            case=opened,
+            master=master,
+            conf=conf,
+            work=work,
+            out_dir=out_dir,
+            on_stage=on_stage,
+            **params,
+        )
 
 
 @app.command()
@@ -1283,6 +1402,27 @@ def export_ftm(case: CaseOption = Path(DEFAULT_CASE), out_: OutOption = Path("en
         with Case.open(case, read_only=True) as c:
             n = write(c, out_)
     out.print(f"{plural(n, 'entity', 'entities')} written to {visible(out_)}")
+
+
+@export_app.command("posts")
+def export_posts(
+    case: CaseOption = Path(DEFAULT_CASE),
+    out_: OutOption = Path("posts.parquet"),
+    format: Annotated[str, typer.Option("--format", help="parquet (the only one so far).")] = "parquet",
+) -> None:
+    """The case's posts as Parquet, for `unmask coordination --engine spark --posts`: every column, with each
+    post's source file id and record number, so that evidence found on a cluster points at the original
+    files."""
+    from unmask.outfiles import out_file
+    from unmask.parquet import export_posts as write
+
+    with _user_errors():
+        if format != "parquet":
+            raise OptionError(f"--format {format!r}: parquet")
+        out_file(out_)
+        with Case.open(case, read_only=True) as c:
+            n = write(c, out_)
+    out.print(f"{plural(n, 'post')} written to {visible(out_)}")
 
 
 def _export_graph(case: Path, out_: Path, format: str) -> None:

@@ -192,7 +192,7 @@ class Coordination:
     def fit(self, case: Case, *, on_stage: Callable[[str], None] = lambda stage: None) -> Coordination:
         """Run every step on the case's posts. ``on_stage`` is told each step's name as it starts (a
         progress display: a large case takes minutes)."""
-        self._check_params()
+        self.check_params()
         with case.scratch(WORK):
             return self._fit(DuckDBExecutor(case.con), "posts", on_stage)
 
@@ -202,7 +202,7 @@ class Coordination:
         """Run every step through ``ex`` (for example :class:`unmask.coordination.spark.SparkExecutor`) on
         the relation ``posts``, which has the columns of a case's posts table. ``ex`` provides the work
         schema :data:`WORK`."""
-        self._check_params()
+        self.check_params()
         return self._fit(ex, posts, on_stage)
 
     def _fit(self, ex: Executor, posts: str, on_stage: Callable[[str], None]) -> Coordination:
@@ -270,7 +270,7 @@ class Coordination:
         """Whether the null counts timing for this kind (see :data:`TIMED_KINDS`)."""
         return self.timing is True or (not isinstance(self.timing, bool) and kind in self.timing)
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         unknown = [k for k in self.kinds if k not in actions.ALL_KINDS and not k.startswith("column:")]
         if unknown or not self.kinds:
             raise OptionError(f"unknown kinds {unknown}; known: {', '.join(actions.ALL_KINDS)}")

@@ -19,6 +19,8 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import glob
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ from unmask.coordination.output import (
     untested_reason,
     write_outputs,
 )
+from unmask.errors import OptionError
 from unmask.findings import Finding, delete_findings, insert_findings
 from unmask.outfiles import out_folder
 from unmask.runs import record_run
@@ -47,7 +50,7 @@ ENGINE = "coordination"
 class CoordinationRun:
     """What a run did: its id in ``runs``, the fitted detector, the findings it wrote, the files."""
 
-    run_id: int
+    run_id: int | None  # None: not stored (a Spark run without a case)
     found: Coordination
     findings: list[Finding]
     paths: dict[str, Path] = field(default_factory=dict)
@@ -96,11 +99,91 @@ def run(
     if out_dir is not None:
         out_folder(out_dir)
     found = detector.fit(case, on_stage=on_stage)
+    return finish(case, found, out_dir, on_stage)
+
+
+def run_spark(
+    posts: list[str] | None,
+    *,
+    case: Case | None = None,
+    master: str = "local[*]",
+    conf: dict[str, str] | None = None,
+    work: str | None = None,
+    out_dir: Path | None = None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    **params: Any,
+) -> CoordinationRun:
+    """The same plan on Apache Spark (:mod:`unmask.coordination.spark`) over the Parquet posts at ``posts``
+    (files, folders or globs, local or on a Hadoop-compatible file system), or over the case's posts (exported
+    to the work folder first) when ``posts`` is None. With ``case``, the run is stored there as :func:`run`
+    stores it; the posts must then have been exported from that case as it is now
+    (:func:`unmask.parquet.check_belongs`), so that their evidence points at its files.
+
+    ``work`` is where Spark's work tables go (a temporary local folder when None; on a cluster, a path every
+    node reaches, such as ``hdfs:///tmp/unmask``).
+    """
+    from unmask.coordination.spark import SparkExecutor, session
+    from unmask.parquet import check_belongs, export_posts
+
+    detector = Coordination(**params)
+    detector.check_params()
+    if out_dir is not None:
+        out_folder(out_dir)
+    if posts is None and case is None:
+        raise OptionError("--engine spark needs --posts (Parquet posts) or --case")
+    if case is not None and posts is not None:
+        check_belongs(case, _local_files(posts))
+    with tempfile.TemporaryDirectory(prefix="unmask-spark-") as local:
+        folder = Path(local)
+        if posts is None:
+            assert case is not None
+            on_stage("coordination: exporting the case's posts for Spark")
+            export_posts(case, folder / "posts.parquet")
+            posts = [str(folder / "posts.parquet")]
+        on_stage(f"coordination: starting Spark ({master})")
+        with (
+            session(master, folder, conf) as spark,
+            SparkExecutor.scratch(spark, root=work or str(folder / "work")) as ex,
+        ):
+            ex.read_posts(posts)
+            found = detector.fit_executor(ex, on_stage=on_stage)
+    return finish(case, found, out_dir, on_stage)
+
+
+def _local_files(posts: list[str]) -> list[Path]:
+    """The local Parquet files that ``posts`` names (folders and globs expanded); remote paths, which
+    cannot be checked here, are left out."""
+    found: list[Path] = []
+    for spec in posts:
+        if "://" in spec and not spec.startswith("file://"):
+            continue
+        spec = spec.removeprefix("file://")
+        matches = [Path(m) for m in sorted(glob.glob(spec))] or [Path(spec)]
+        for m in matches:
+            if m.is_dir():
+                found.extend(sorted(m.rglob("*.parquet")))
+            elif m.exists():
+                found.append(m)
+            else:
+                raise OptionError(f"--posts {spec}: no such file")
+    return found
+
+
+def finish(
+    case: Case | None,
+    found: Coordination,
+    out_dir: Path | None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> CoordinationRun:
+    """Write a fitted run's files into ``out_dir`` (if given) and store it in ``case`` (if given: the run, its
+    findings replacing earlier coordination findings, its edges, in one transaction)."""
     paths: dict[str, Path] = {}
     if out_dir is not None:
         on_stage("coordination: writing files")
         paths = write_outputs(found, out_dir)
     findings = network_findings(found)
+    if case is None:
+        return CoordinationRun(None, found, findings, paths)
     on_stage("coordination: storing the run")
     with case.transaction() as con:
         run_id = _record_run(con, found, len(findings))

@@ -21,18 +21,107 @@ Example::
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from unmask.coordination.sql import SPARK, Dialect
+from unmask.errors import OptionError
 
 WORK = "unmask_work"
+# Share of the machine's memory a local Spark driver gets unless told (its executors live in it): the rest
+# is for the Python process, which receives the significant edges and runs Leiden.
+LOCAL_DRIVER_SHARE = 0.5
+
+
+def missing() -> str | None:
+    """Why Spark cannot run here (pyspark, sqlglot or a Java runtime missing), or None."""
+    import importlib.util
+
+    for module in ("pyspark", "sqlglot"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed: pip install 'unmask[spark]'"
+    java_home = os.environ.get("JAVA_HOME")
+    if not (java_home and Path(java_home, "bin", "java").exists()) and shutil.which("java") is None:
+        return (
+            "no Java runtime (JAVA_HOME or java on PATH): install one, 17 or 21, for example "
+            "apt-get install openjdk-17-jre-headless"
+        )
+    return None
+
+
+def session_conf(master: str, folder: Path, given: dict[str, str]) -> dict[str, str]:
+    """The settings of the session ``session`` starts: what the plan needs, and defaults for a local
+    master; ``given`` (``--spark-conf``) overrides all but the time zone, which the plan depends on."""
+    conf = {
+        # Edges' first and last times are read back through the session's zone.
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        # The catalog's files (Derby's metastore, the warehouse) go to the run's folder, not the user's.
+        "spark.sql.warehouse.dir": str(folder / "warehouse"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder} "
+        f"-Dlog4j2.configurationFile={_quiet_log4j(folder).as_uri()}",
+    }
+    if master.startswith("local"):
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        conf["spark.driver.memory"] = f"{max(1, int(total * LOCAL_DRIVER_SHARE / 2**30))}g"
+    conf.update(given)
+    if conf["spark.sql.session.timeZone"] != "UTC":
+        raise OptionError("spark.sql.session.timeZone must stay UTC: edges' times are read back through it")
+    return conf
+
+
+def _quiet_log4j(folder: Path) -> Path:
+    """A log4j2 configuration that lets the JVM print errors only: its start-up warnings (native Hadoop
+    libraries, the local address) would drown the command's own progress lines."""
+    path = folder / "log4j2.properties"
+    path.write_text(
+        "rootLogger.level = error\n"
+        "rootLogger.appenderRef.stderr.ref = console\n"
+        "appender.console.type = Console\n"
+        "appender.console.name = console\n"
+        "appender.console.target = SYSTEM_ERR\n"
+        "appender.console.layout.type = PatternLayout\n"
+        "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n"
+    )
+    return path
+
+
+@contextmanager
+def session(master: str, folder: Path, conf: dict[str, str] | None = None) -> Iterator[Any]:
+    """A SparkSession on ``master`` (``local[N]``, ``spark://HOST:7077``, ``yarn``, ...), stopped afterwards.
+    A session already active in this process (``spark-submit``, a notebook) is used as it is, and left
+    running."""
+    why = missing()
+    if why:
+        raise OptionError(f"--engine spark: {why}")
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    # The Python workers (near_text's MinHash in mapInArrow) need an interpreter with unmask installed: this
+    # one, unless told otherwise. PySpark reads the variable, not spark.pyspark.python, for its workers.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("unmask-coordination").master(master)
+    for key, value in session_conf(master, folder, conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    # Spark logs each failed task's stack trace; the command says what failed in one line instead.
+    spark.sparkContext.setLogLevel("FATAL")
+    try:
+        yield spark
+    finally:
+        spark.stop()
 
 
 class SparkExecutor:
