@@ -13,6 +13,7 @@ from unmask.case import Case
 from unmask.coordination import Coordination, KindRun
 from unmask.coordination.detector import DEFAULT_WINDOWS, MIN_BASELINE_ACCOUNTS
 from unmask.coordination.null import THETAS, benjamini_hochberg, chernoff_p_values
+from unmask.coordination.pairs import MAX_BURST_ACTIONS
 from unmask.demo import _planted_accounts, generate_posts, write_posts_csv
 from unmask.errors import OptionError
 from unmask.ingest import import_files
@@ -135,6 +136,7 @@ def test_the_cli_default_windows_are_the_engine_s() -> None:
     from unmask import cli
 
     assert tuple(float(w) for w in cli.DEFAULT_WINDOWS.split(",")) == DEFAULT_WINDOWS
+    assert cli.MAX_BURST_ACTIONS == MAX_BURST_ACTIONS
 
 
 def test_a_case_where_no_pair_meets_twice_finds_nothing_without_failing(case: Case, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from test_coordination_attach import CORE, EDGE, operation
 from unmask.case import Case
 from unmask.coordination import Coordination
 from unmask.coordination.sql import DUCKDB, SPARK, DuckDBExecutor
+from unmask.errors import OptionError
 from unmask.ingest import import_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,3 +302,116 @@ def test_the_other_kinds_on_spark_give_duckdbs_results(case: Case, tmp_path: Pat
     duck, on_spark = _both(case, tmp_path, spark, kinds=("link", "text", "hashtag_set", "near_text"))
     assert duck.networks_ and all(r.actions for r in duck.runs_)
     assert_same(duck, on_spark)
+
+
+# -- the command: export posts, and --engine spark ---------------------------------------------------
+
+
+def _cli(*args: str) -> object:
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    return CliRunner(env={"COLUMNS": "250"}).invoke(app, [str(a) for a in args])
+
+
+def _operation_case(tmp_path: Path, name: str = "case.duckdb") -> Path:
+    path = tmp_path / name
+    with Case.open(path) as c:
+        operation(c, tmp_path)
+    return path
+
+
+def test_export_posts_keeps_every_column_and_the_sources_digest(tmp_path: Path) -> None:
+    """Every post with every column, source_id and record_no; the footer names the case's sources, and a
+    run that stores into the case refuses posts exported before another import, or written by other tools."""
+    from unmask.parquet import DIGEST_KEY, check_belongs
+
+    path = _operation_case(tmp_path)
+    result = _cli("export", "posts", "--case", path, "--out", tmp_path / "posts.parquet")
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "posts.parquet")
+    with Case.open(path) as c:
+        assert table.num_rows == c.scalar("SELECT count(*) FROM posts")
+        assert table.column_names == [r[0] for r in c.con.execute("DESCRIBE posts").fetchall()]
+        check_belongs(c, [tmp_path / "posts.parquet"])
+        assert DIGEST_KEY in pq.read_schema(tmp_path / "posts.parquet").metadata
+        pq.write_table(table.replace_schema_metadata(None), tmp_path / "other.parquet")
+        with pytest.raises(OptionError, match="not written by `unmask export posts`"):
+            check_belongs(c, [tmp_path / "other.parquet"])
+        (tmp_path / "more.csv").write_text(
+            "post_id,account_id,created_at,text\nz1,zed,2024-05-01T00:00:00Z,hi\n", encoding="utf-8"
+        )
+        import_files(c, "posts-csv", [tmp_path / "more.csv"])
+        with pytest.raises(OptionError, match="other sources"):
+            check_belongs(c, [tmp_path / "posts.parquet"])
+
+
+def test_engine_spark_without_java_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.coordination.spark as spark_module
+
+    monkeypatch.setattr(spark_module, "missing", lambda: "no Java runtime (install openjdk-17-jre-headless)")
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "posts.parquet")
+    result = _cli(
+        "coordination", "--engine", "spark", "--posts", tmp_path / "posts.parquet", "--out", tmp_path / "o"
+    )
+    assert result.exit_code == 2
+    assert "--engine spark: no Java runtime" in result.output and "Traceback" not in result.output
+
+
+def test_spark_options_are_refused_with_duckdb(tmp_path: Path) -> None:
+    path = _operation_case(tmp_path)
+    result = _cli("coordination", "--case", path, "--posts", "x.parquet", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "--posts is for --engine spark" in result.output
+
+
+@spark_test
+def test_the_command_on_spark_stores_what_duckdb_stores(
+    tmp_path: Path, spark: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`unmask export posts`, then `unmask coordination --engine spark --posts P --case C`, with every burst
+    of more than 2 actions salted: the case holds the same edges, evidence, members and findings as after
+    `unmask coordination --case C` on DuckDB."""
+    monkeypatch.setattr(SPARK, "salt_rows", 2)
+    duck = _operation_case(tmp_path)
+    on_spark = tmp_path / "spark.duckdb"
+    shutil.copy(duck, on_spark)
+    assert _cli("export", "posts", "--case", on_spark, "--out", tmp_path / "posts.parquet").exit_code == 0
+    args = ("--kinds", "share", "--json")
+    first = _cli("coordination", "--case", duck, "--out", tmp_path / "o1", *args)
+    second = _cli(
+        "coordination",
+        "--engine",
+        "spark",
+        "--master",
+        "local[2]",
+        "--posts",
+        tmp_path / "posts.parquet",
+        "--case",
+        on_spark,
+        "--out",
+        tmp_path / "o2",
+        *args,
+    )
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    stored = {}
+    for path in (duck, on_spark):
+        with Case.open(path, read_only=True) as c:
+            stored[path] = [
+                c.con.execute(f"SELECT * EXCLUDE (run_id) FROM {t} ORDER BY ALL").fetchall()
+                for t in ("coordination_members", "coordination_evidence")
+            ] + [
+                c.con.execute(
+                    "SELECT account_a, account_b, kind, weight, episodes, network_id, test FROM "
+                    "coordination_edges ORDER BY ALL"
+                ).fetchall(),
+                c.con.execute("SELECT claim, subjects, confidence FROM findings ORDER BY claim").fetchall(),
+            ]
+    assert stored[duck] == stored[on_spark]
+    assert stored[duck][2]  # the operation was found
+    assert (
+        pq.read_table(tmp_path / "o1" / "edges.parquet").num_rows
+        == pq.read_table(tmp_path / "o2" / "edges.parquet").num_rows
+    )

@@ -108,6 +108,8 @@ CaseOption = Annotated[Path, typer.Option("--case", help="The case file (DuckDB)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 # coordination.window.DEFAULT_WINDOWS as the option writes it (importing the engine would slow every command).
 DEFAULT_WINDOWS = "10,60"
+# coordination.pairs.MAX_BURST_ACTIONS, for the same reason.
+MAX_BURST_ACTIONS = 5000
 
 
 def _fail(message: str) -> None:
@@ -588,8 +590,19 @@ def coordination(
     ] = 0.01,
     min_weight: Annotated[int, typer.Option(help="Fewest distinct objects an edge needs.")] = 1,
     max_object_accounts: Annotated[
-        int | None, typer.Option(help="Set aside objects acted on by more accounts than this.")
+        int | None,
+        typer.Option(
+            help="Leave out of the pairs objects acted on by more accounts than this (still counted "
+            "as crowd by the null model)."
+        ),
     ] = None,
+    max_burst_actions: Annotated[
+        int,
+        typer.Option(
+            help="Leave out of the pairs bursts of more actions than this on one object within one window "
+            "(still counted as crowd by the null model); 0: keep all."
+        ),
+    ] = MAX_BURST_ACTIONS,
     near_text_threshold: Annotated[
         float, typer.Option(help="Jaccard similarity of word sets at which two texts are near-duplicates.")
     ] = 0.6,
@@ -613,6 +626,7 @@ def coordination(
             alpha=alpha,
             min_weight=min_weight,
             max_object_accounts=max_object_accounts,
+            max_burst_actions=max_burst_actions or None,
             near_text_threshold=near_text_threshold,
             min_network_size=min_network_size,
             seed=seed,
@@ -648,6 +662,7 @@ def coordination(
     out.print(f"{'windows' if len(found.windows_) > 1 else 'window'} {windows} s{auto}; {visible(test)}")
     # Objects are set aside only with --max-object-accounts: the column is shown when it says something.
     capped = ["capped_objects"] if any(r.capped_objects for r in found.runs_) else []
+    capped += ["bursts_set_aside"] if any(r.bursts_set_aside for r in found.runs_) else []
     # Without a test, the edges kept are not "significant": the column says what they are.
     kept = "significant" if done.tested else "kept (untested)"
     kind_rows = [{**dataclasses.asdict(r), kept: r.significant} for r in found.runs_]

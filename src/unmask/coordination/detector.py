@@ -55,8 +55,10 @@ class KindRun:
     edges: int = 0  # pairs stored: with the null model, those with two occasions or more (tested)
     significant: int = 0
     joined: int = 0  # accounts that joined a network through the network test of this kind (attach)
-    capped_objects: int = 0
+    capped_objects: int = 0  # objects set aside by max_object_accounts
     capped_examples: list[dict] = field(default_factory=list)
+    bursts_set_aside: int = 0  # bursts of more than max_burst_actions actions (pairs.coaction_sql)
+    burst_examples: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -85,7 +87,12 @@ class Coordination:
     episode_s, stratum_s:
         The null model's episode (an hour) and stratum (a day): see :mod:`unmask.coordination.null`.
     max_object_accounts:
-        Set aside objects acted on by more accounts than this (None: keep all); reported per kind.
+        Leave out of the pairs the objects acted on by more accounts than this (None: keep all); reported
+        per kind. The null model still counts them (:func:`unmask.coordination.pairs.coaction_sql`).
+    max_burst_actions:
+        Leave out of the pairs the bursts of more actions than this on one object within one window
+        (:data:`unmask.coordination.pairs.MAX_BURST_ACTIONS`; None: keep all), which bounds the pairs one
+        burst can make; reported per kind, counted by the null model as above. Identical on every engine.
     near_text_threshold, near_text_min_tokens:
         Jaccard threshold and fewest words for near-duplicate texts.
     min_network_size, resolution, seed:
@@ -138,6 +145,7 @@ class Coordination:
         episode_s: float = 86400,
         stratum_s: float = 86400,
         max_object_accounts: int | None = None,
+        max_burst_actions: int | None = pairs.MAX_BURST_ACTIONS,
         near_text_threshold: float = 0.6,
         near_text_min_tokens: int = 1,
         min_network_size: int = 3,
@@ -155,6 +163,7 @@ class Coordination:
         self.episode_s = episode_s
         self.stratum_s = stratum_s
         self.max_object_accounts = max_object_accounts
+        self.max_burst_actions = max_burst_actions
         self.near_text_threshold = near_text_threshold
         self.near_text_min_tokens = near_text_min_tokens
         self.min_network_size = min_network_size
@@ -176,6 +185,7 @@ class Coordination:
                 "episode_s",
                 "stratum_s",
                 "max_object_accounts",
+                "max_burst_actions",
                 "near_text_threshold",
                 "near_text_min_tokens",
                 "min_network_size",
@@ -318,27 +328,31 @@ class Coordination:
 
     def _edges_of_kind(self, con: Executor, i: int, run: KindRun) -> None:
         act, coact = f"unmask_work.act_{i}", f"unmask_work.coact_{i}"
+        set_aside = None
         if self.max_object_accounts:
-            capped = con.rows(
-                f"SELECT min(object), count(DISTINCT account) AS accounts FROM {act} GROUP BY oid "
-                f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)} "
-                "ORDER BY accounts DESC, min(object)"
+            # Set aside from the pairs only: the null model still counts these objects' crowd.
+            set_aside = f"{WORK}.set_aside"
+            con.create_table(
+                set_aside,
+                f"SELECT oid, min(object) AS object, count(DISTINCT account) AS accounts FROM {act} "
+                f"GROUP BY oid HAVING count(DISTINCT account) > {int(self.max_object_accounts)}",
             )
+            capped = con.rows(f"SELECT object, accounts FROM {set_aside} ORDER BY accounts DESC, object")
             run.capped_objects = len(capped)
             run.capped_examples = [{"object": o, "accounts": n} for o, n in capped[:20]]
-            if capped:
-                con.delete_where(
-                    act,
-                    f"oid IN (SELECT oid FROM {act} GROUP BY oid "
-                    f"HAVING count(DISTINCT account) > {int(self.max_object_accounts)})",
-                )
+        if self.max_burst_actions is not None:
+            bursts = con.rows(pairs.bursts_sql(act, self.window_, self.max_burst_actions))
+            run.bursts_set_aside = len(bursts)
+            run.burst_examples = [{"object": o, "start_ms": t, "actions": n} for o, t, n in bursts[:20]]
+        bounds = {"max_burst": self.max_burst_actions, "set_aside": set_aside}
         if run.kind == actions.NEAR_TEXT:
-            sql = nearduplicates.near_text_coaction_sql(self.window_)
-            if self.max_object_accounts:
-                sql = f"SELECT c.* FROM ({sql}) c SEMI JOIN (SELECT DISTINCT oid FROM {act}) USING (oid)"
-            con.create_table(coact, sql)
+            con.create_table(
+                coact, nearduplicates.near_text_coaction_sql(self.window_, con.dialect, **bounds)
+            )
         else:
-            pairs.create_coactions(con, act, self.window_, coact)
+            pairs.create_coactions(con, act, self.window_, coact, **bounds)
+        if set_aside:
+            con.drop(set_aside)
         run.coactions = con.scalar(f"SELECT count(*) FROM {coact}")
         if not self.null:
             run.pairs = pairs.aggregate_edges(

@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from unmask.coordination.actions import NORMALISED_TEXT
-from unmask.coordination.pairs import SIDE, coaction_sql
-from unmask.coordination.sql import Executor, as_executor
+from unmask.coordination.pairs import MAX_BURST_ACTIONS, SIDE, coaction_sql
+from unmask.coordination.sql import DUCKDB, Dialect, Executor, as_executor
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _BATCH = 1 << 20  # candidate pairs per batch: bounds memory whatever the number of candidates
@@ -462,21 +462,29 @@ def near_text_actions_sql() -> str:
     )
 
 
-def near_text_coaction_sql(window_s: float) -> str:
+def near_text_coaction_sql(
+    window_s: float,
+    dialect: Dialect = DUCKDB,
+    *,
+    max_burst: int | None = MAX_BURST_ACTIONS,
+    set_aside: str | None = None,
+) -> str:
     """Co-actions of posts with similar (or the same) word sets, different accounts, within the window.
 
     Posts meet on their cluster as on any object (:func:`unmask.coordination.pairs.coaction_sql`: cost
     bounded by the pairs that fall within the window, as for ``text``); a meeting of two different word
     sets counts only if they are similar, checked exactly once per pair of word sets that meet. A cluster
-    chains similar texts, so two of its texts may differ more than the threshold allows.
+    chains similar texts, so two of its texts may differ more than the threshold allows. Bursts and objects
+    set aside: as for any object.
     """
     on_cluster = (
         "(SELECT p.account, c.cluster AS oid, p.t_ms, p.source_id, p.record_no "
         "FROM unmask_work.post_docs p JOIN unmask_work.doc_clusters c USING (doc_id))"
     )
+    met_sql = coaction_sql(on_cluster, window_s, max_burst=max_burst, set_aside=set_aside, dialect=dialect)
     # Each side's word set, found again from its post: pairs.coaction_sql carries the post, not the doc.
     met = (
-        f"SELECT m.*, pa.doc_id AS doc_a, pb.doc_id AS doc_b FROM ({coaction_sql(on_cluster, window_s)}) m "
+        f"SELECT m.*, pa.doc_id AS doc_a, pb.doc_id AS doc_b FROM ({met_sql}) m "
         "JOIN unmask_work.post_docs pa ON pa.source_id = m.source_id_a AND pa.record_no = m.record_no_a "
         "JOIN unmask_work.post_docs pb ON pb.source_id = m.source_id_b AND pb.record_no = m.record_no_b"
     )

@@ -28,33 +28,108 @@ def side_columns(first: str, second: str) -> str:
     return ", ".join(f"{first}.{c} AS {c}_a, {second}.{c} AS {c}_b" for c in SIDE)
 
 
-def coaction_sql(actions: str, window_s: float) -> str:
-    """Every co-action in ``actions`` (columns account, oid, t_ms, source_id, record_no)."""
-    w = round(window_s * 1000)
-    bucketed = (
-        f"(SELECT account, oid, t_ms, source_id, record_no, t_ms // {max(w, 1)} AS bucket FROM {actions})"
-    )
+# A burst: the actions on one object within one bucket (as wide as the widest window). Its co-actions are
+# every pair of them and of the next bucket's, up to 1.5 n² for n actions: above this many, the burst is set
+# aside (see coaction_sql). 5,000 accounts acting on one post within a minute is a storm that no organic
+# crowd of the planted or real benchmarks comes near (their densest: docs/scale.md), and bounds the pairs of
+# one burst at about 37 million.
+MAX_BURST_ACTIONS = 5000
+
+
+def coaction_sql(
+    actions: str,
+    window_s: float,
+    *,
+    max_burst: int | None = MAX_BURST_ACTIONS,
+    set_aside: str | None = None,
+    dialect: Dialect = DUCKDB,
+) -> str:
+    """Every co-action in ``actions`` (columns account, oid, t_ms, source_id, record_no).
+
+    Left out, on every engine alike: the objects of ``set_aside`` (a relation with a column oid) and bursts
+    of more than ``max_burst`` actions (:data:`MAX_BURST_ACTIONS`; None: none). Their actions stay in
+    ``actions``, so that the null model still counts them as the crowd they are (each account's occasions,
+    each day's total, each account's habit); only the pairs they would give are not enumerated, which can only
+    take evidence away from a pair, never add it.
+
+    Where the dialect salts (``dialect.salt_rows``, Spark), a burst of more than that many actions is split:
+    its first side into ``ceil(n / salt_rows)`` parts by record number, its second side copied once per part,
+    so that no task joins more than ``salt_rows`` actions with the whole burst, and every pair still meets
+    exactly once.
+    """
+    w = max(round(window_s * 1000), 1)
+    kept = f"(SELECT a.* FROM {actions} a ANTI JOIN {set_aside} x USING (oid))" if set_aside else actions
+    bucketed = f"SELECT account, oid, t_ms, source_id, record_no, t_ms // {w} AS bucket FROM {kept}"
+    salt = dialect.salt_rows
+    if max_burst is None and salt is None:
+        ctes = f"b AS ({bucketed})"
+        x = y = y_next = "b"
+        same_on = next_on = ""
+    else:
+        ctes = (
+            f"b0 AS ({bucketed}), "
+            "bursts AS (SELECT oid, bucket, count(*) AS n FROM b0 GROUP BY oid, bucket), "
+            f"b AS (SELECT b0.*, {_parts('s.n', salt)} AS parts FROM b0 JOIN bursts s USING (oid, bucket)"
+            + (f" WHERE s.n <= {int(max_burst)})" if max_burst is not None else ")")
+        )
+        x = y = y_next = "b"
+        same_on = next_on = ""
+        if salt is not None:
+            ctes += (
+                ", bx AS (SELECT b.*, b.record_no % b.parts AS salt FROM b), "
+                f"bys AS (SELECT b.*, {dialect.replicate('b.parts')} AS salt FROM b), "
+                f"byn AS (SELECT b.*, {dialect.replicate('p.parts')} AS salt FROM b "
+                "JOIN (SELECT DISTINCT oid, bucket, parts FROM b) p "
+                "ON p.oid = b.oid AND p.bucket = b.bucket - 1)"
+            )
+            x, y, y_next = "bx", "bys", "byn"
+            same_on = next_on = " AND x.salt = y.salt"
     same = (
-        f"SELECT x.oid, {side_columns('x', 'y')} FROM {bucketed} x JOIN {bucketed} y "
-        f"ON x.oid = y.oid AND x.bucket = y.bucket "
+        f"SELECT x.oid, {side_columns('x', 'y')} FROM {x} x JOIN {y} y "
+        f"ON x.oid = y.oid AND x.bucket = y.bucket{same_on} "
         f"WHERE x.account < y.account AND abs(x.t_ms - y.t_ms) <= {w}"
     )
     # y in the next bucket: x's account may sort on either side of y's.
     nxt = (
-        "SELECT x.oid, {cols} FROM {b} x JOIN {b} y ON x.oid = y.oid AND y.bucket = x.bucket + 1 "
+        "SELECT x.oid, {cols} FROM {x} x JOIN {y} y ON x.oid = y.oid AND y.bucket = x.bucket + 1{on} "
         "WHERE x.account {op} y.account AND y.t_ms - x.t_ms <= {w}"
     )
-    return " UNION ALL ".join(
+    union = " UNION ALL ".join(
         [
             same,
-            nxt.format(cols=side_columns("x", "y"), b=bucketed, op="<", w=w),
-            nxt.format(cols=side_columns("y", "x"), b=bucketed, op=">", w=w),
+            nxt.format(cols=side_columns("x", "y"), x=x, y=y_next, on=next_on, op="<", w=w),
+            nxt.format(cols=side_columns("y", "x"), x=x, y=y_next, on=next_on, op=">", w=w),
         ]
+    )
+    return f"WITH {ctes} {union}"
+
+
+def _parts(n: str, salt: int | None) -> str:
+    """How many parts a burst of ``n`` actions is split into (1 without salting)."""
+    return "1" if salt is None else f"CAST(({n} + {int(salt) - 1}) // {int(salt)} AS INTEGER)"
+
+
+def bursts_sql(actions: str, window_s: float, max_burst: int) -> str:
+    """The bursts that :func:`coaction_sql` sets aside: object, bucket start (ms) and actions, largest
+    first."""
+    w = max(round(window_s * 1000), 1)
+    return (
+        f"SELECT min(object) AS object, t_ms // {w} * {w} AS start_ms, count(*) AS actions FROM {actions} "
+        f"GROUP BY oid, t_ms // {w} HAVING count(*) > {int(max_burst)} ORDER BY actions DESC, object"
     )
 
 
-def create_coactions(ex: Executor, actions: str, window_s: float, table: str) -> int:
-    ex.create_table(table, coaction_sql(actions, window_s))
+def create_coactions(
+    ex: Executor,
+    actions: str,
+    window_s: float,
+    table: str,
+    *,
+    max_burst: int | None = MAX_BURST_ACTIONS,
+    set_aside: str | None = None,
+) -> int:
+    sql = coaction_sql(actions, window_s, max_burst=max_burst, set_aside=set_aside, dialect=ex.dialect)
+    ex.create_table(table, sql)
     return ex.scalar(f"SELECT count(*) FROM {table}")
 
 

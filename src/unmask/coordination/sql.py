@@ -37,6 +37,10 @@ class Dialect:
     """DuckDB's spelling of the idioms (as the plan is written); :class:`SparkDialect` overrides them."""
 
     name = "duckdb"
+    # Bursts of more actions than this on one object are salted in the windowed self-join
+    # (unmask.coordination.pairs.coaction_sql); None: never. DuckDB's in-process hash join spreads a large
+    # key over its threads by itself.
+    salt_rows: int | None = None
 
     def sql(self, text: str) -> str:
         """The statement as this engine runs it."""
@@ -81,6 +85,10 @@ class Dialect:
         """The ``q``-quantile of ``expr``, interpolated."""
         return f"quantile_cont({expr}, {float(q)!r})"
 
+    def replicate(self, n: str) -> str:
+        """In a select list: the row once for each of 0 … n − 1, as that number."""
+        return f"unnest(range({n}))"
+
     def link_key(self, expr: str) -> str:
         """The link key of a URL (``unmask_link_key`` in schema/macros.sql)."""
         return f"unmask_link_key({expr})"
@@ -100,6 +108,7 @@ _SPARK_IDIOMS = {
     "unmask_list_prepend": "concat(array({0}), {1})",
     "unmask_list_len": "size({0})",
     "unmask_quantile": "percentile({0}, {1})",
+    "unmask_replicate": "explode(sequence(0, {0} - 1))",
     "unmask_link_key": (
         "concat(rtrim('/', regexp_extract(regexp_replace({0}, '^[A-Za-z][A-Za-z0-9+.-]*://', ''), "
         "'^[^?]*', 0)), coalesce(concat('?', nullif(array_join(filter(split(regexp_extract({0}, "
@@ -113,6 +122,8 @@ class SparkDialect(Dialect):
     """Spark SQL: the plan transpiled by sqlglot; idioms as placeholders replaced after transpiling."""
 
     name = "spark"
+    # A task joins at most this many actions of a burst with the whole burst: the rest go to other tasks.
+    salt_rows = 1000
 
     def sql(self, text: str) -> str:
         return _to_spark(text)
@@ -148,6 +159,9 @@ class SparkDialect(Dialect):
 
     def quantile(self, expr: str, q: float) -> str:
         return f"unmask_quantile({expr}, {float(q)!r})"
+
+    def replicate(self, n: str) -> str:
+        return f"unmask_replicate({n})"
 
     # link_key: DuckDB's spelling is the macro's name, which _SPARK_IDIOMS spells out for Spark.
 
