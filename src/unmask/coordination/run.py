@@ -55,6 +55,7 @@ class CoordinationRun:
     findings: list[Finding]
     paths: dict[str, Path] = field(default_factory=dict)
     replaced: int = 0  # coordination findings of earlier runs that this one replaced
+    engine: str = "duckdb"  # or "spark (MASTER)"
 
     @property
     def tested(self) -> bool:
@@ -65,6 +66,7 @@ class CoordinationRun:
         found = self.found
         return {
             "run_id": self.run_id,
+            "engine": self.engine,
             "tested": self.tested,
             "no_baseline": found.no_baseline_,
             "window_s": found.window_,
@@ -147,7 +149,7 @@ def run_spark(
         ):
             ex.read_posts(posts)
             found = detector.fit_executor(ex, on_stage=on_stage)
-    return finish(case, found, out_dir, on_stage)
+    return finish(case, found, out_dir, on_stage, engine=f"spark ({master})")
 
 
 def _local_files(posts: list[str]) -> list[Path]:
@@ -174,6 +176,8 @@ def finish(
     found: Coordination,
     out_dir: Path | None,
     on_stage: Callable[[str], None] = lambda stage: None,
+    *,
+    engine: str = "duckdb",
 ) -> CoordinationRun:
     """Write a fitted run's files into ``out_dir`` (if given) and store it in ``case`` (if given: the run, its
     findings replacing earlier coordination findings, its edges, in one transaction)."""
@@ -183,18 +187,19 @@ def finish(
         paths = write_outputs(found, out_dir)
     findings = network_findings(found)
     if case is None:
-        return CoordinationRun(None, found, findings, paths)
+        return CoordinationRun(None, found, findings, paths, engine=engine)
     on_stage("coordination: storing the run")
     with case.transaction() as con:
-        run_id = _record_run(con, found, len(findings))
+        run_id = _record_run(con, found, len(findings), engine)
         replaced = delete_findings(con, method_prefix=ENGINE)
         insert_findings(con, findings, run_id=run_id)
         _store_edges(con, found, run_id)
-    return CoordinationRun(run_id, found, findings, paths, replaced)
+    return CoordinationRun(run_id, found, findings, paths, replaced, engine)
 
 
-def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: int) -> int:
+def _record_run(con: duckdb.DuckDBPyConnection, found: Coordination, findings: int, engine: str) -> int:
     counts = {
+        "engine": engine,
         "networks": len(found.networks_),
         "accounts": found.accounts_.num_rows,
         "edges": found.edges_.num_rows,
