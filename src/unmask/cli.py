@@ -659,7 +659,8 @@ def coordination(
         else f"not tested against chance ({done.summary()['no_baseline'] or 'no null model'})"
     )
     windows = ", ".join(f"{w:g}" for w in found.windows_)
-    out.print(f"{'windows' if len(found.windows_) > 1 else 'window'} {windows} s{auto}; {visible(test)}")
+    on = f"; on {visible(done.engine)}" if done.engine != "duckdb" else ""
+    out.print(f"{'windows' if len(found.windows_) > 1 else 'window'} {windows} s{auto}; {visible(test)}{on}")
     # Objects are set aside only with --max-object-accounts: the column is shown when it says something.
     capped = ["capped_objects"] if any(r.capped_objects for r in found.runs_) else []
     capped += ["bursts_set_aside"] if any(r.bursts_set_aside for r in found.runs_) else []
