@@ -109,7 +109,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 # coordination.window.DEFAULT_WINDOWS as the option writes it (importing the engine would slow every command).
 DEFAULT_WINDOWS = "10,60"
 # coordination.pairs.MAX_BURST_ACTIONS, for the same reason.
-MAX_BURST_ACTIONS = 5000
+MAX_BURST_ACTIONS = 1000
 
 
 def _fail(message: str) -> None:

@@ -123,7 +123,7 @@ class SparkDialect(Dialect):
 
     name = "spark"
     # A task joins at most this many actions of a burst with the whole burst: the rest go to other tasks.
-    salt_rows = 1000
+    salt_rows = 250
 
     def sql(self, text: str) -> str:
         return _to_spark(text)
