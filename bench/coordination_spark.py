@@ -23,7 +23,9 @@ import contextlib
 import csv
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -47,13 +49,14 @@ ALPHA = 0.01  # the CLI's default false discovery rate, against which one-engine
 REL_TOL = 1e-9
 SAMPLE_S = 0.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
+MIN_FREE_GIB = 6  # the disk is shared with other sessions: a run whose spill would fill it is stopped
 # The kept edges' columns that must agree exactly, and those compared with a relative tolerance.
 EDGE_KEY = ("account_a", "account_b", "kind")
 EDGE_EXACT = ("weight", "coactions", "episodes", "first_time", "last_time", "network_id")
 EDGE_EXACT_MORE = ("window_s", "test", "median_gap_s", "evidence")
 EDGE_RELATIVE = ("p_value", "q_value", "expected")
 KIND_COUNTS = ("actions", "coactions", "pairs", "edges", "significant")
-KIND_COUNTS_MORE = ("window_pairs", "joined", "capped_objects")
+KIND_COUNTS_MORE = ("window_pairs", "joined", "capped_objects", "bursts_set_aside", "burst_examples")
 ALL_KINDS = ("share", "link", "text", "hashtag", "hashtag_set", "reply", "mention", "near_text")
 VIRAL_START = "2024-03-15 12:00:00"  # mid-window of the generator's default 30 days from 2024-03-01
 
@@ -97,8 +100,12 @@ class TreeSampler:
     the other descendants (PySpark's Python workers), and the whole tree (RSS summed, and PSS summed)."""
 
     root: int
+    guard: tuple[Path, ...] = ()
     peaks: dict[str, int] = field(default_factory=dict)
     samples: int = 0
+    stopped: str | None = None
+    jvms: set[int] = field(default_factory=set)
+    spark_scratch: set[Path] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -139,26 +146,63 @@ class TreeSampler:
             now[group] += rss
             now["tree_rss"] += rss
             now["tree_pss"] += _pss(pid)
+            if group == "jvm" and pid not in self.jvms:
+                self.jvms.add(pid)
+                self.spark_scratch.update(_spark_scratch(pid))
         self.samples += 1
         for key, value in now.items():
             self.peaks[key] = max(self.peaks.get(key, 0), value)
+        self._guard_disk(main)
+
+    def _guard_disk(self, main: int) -> None:
+        """Stop the run before its spill fills the disk that other sessions share."""
+        if self.stopped or not self.guard:
+            return
+        free = min(shutil.disk_usage(path).free for path in self.guard)
+        if free < MIN_FREE_GIB * 2**30:
+            self.stopped = f"stopped by the bench: {free / 2**30:.1f} GiB left on the disk (spill)"
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(main, signal.SIGTERM)
+
+    def clean_up(self) -> None:
+        """After a stopped run: end its JVMs (children of the stopped process) and remove Spark's scratch."""
+        for pid in self.jvms:
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "java":
+                    os.kill(pid, signal.SIGTERM)
+        for folder in self.spark_scratch:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _spark_scratch(pid: int) -> set[Path]:
+    """The CLI's temporary Spark folders named on a JVM's command line (/tmp/unmask-spark-...)."""
+    with contextlib.suppress(OSError):
+        line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        return {Path(m) for m in re.findall(r"/tmp/unmask-spark-[A-Za-z0-9_]+", line)}
+    return set()
 
 
 def _loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
-def run_measured(cmd: list[str], out: Path, log: Path) -> dict[str, Any]:
+def run_measured(cmd: list[str], out: Path, log: Path, spill: Path | None = None) -> dict[str, Any]:
     """Run CMD under GNU time with its output in OUT and its error output in LOG, sampling its process tree.
-    Returns wall seconds, exit code, the peaks and the machine's load before and after (others share it)."""
+    Returns wall seconds, exit code, the peaks and the machine's load before and after (others share it).
+    The run is stopped when the disk of OUT or /tmp has less than MIN_FREE_GIB left; SPILL (a folder the
+    stopped process leaves behind) is then removed."""
     load_before = _loadavg()
     started = time.perf_counter()
     with out.open("w") as stdout, log.open("w") as stderr:
         proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", *cmd], stdout=stdout, stderr=stderr)
-        sampler = TreeSampler(proc.pid)
+        sampler = TreeSampler(proc.pid, guard=(out.parent, Path("/tmp")))
         sampler.start()
         code = proc.wait()
         peaks = sampler.stop()
+    if sampler.stopped:
+        sampler.clean_up()
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
     seconds = time.perf_counter() - started
     tail = log.read_text(errors="replace").splitlines()
     gnu_peak = round(int(tail[-1]) / 1024, 1) if tail and tail[-1].strip().isdigit() else None
@@ -170,6 +214,7 @@ def run_measured(cmd: list[str], out: Path, log: Path) -> dict[str, Any]:
         "gnu_time_max_rss_mib": gnu_peak,
         **peaks,
         "samples": sampler.samples,
+        "stopped": sampler.stopped,
         "loadavg_before": load_before,
         "loadavg_after": _loadavg(),
         "log": str(log),
@@ -409,7 +454,8 @@ def run_engine(engine: str, home: Path, kinds: str, master: str, skip: bool) -> 
         )
         args += ["--master", master]
     summary_path = home / f"{tag}.json"
-    result = run_measured([*args, "--kinds", kinds, "--json"], summary_path, home / f"{tag}.log")
+    spill = home / "case.duckdb.tmp"  # DuckDB's default temp_directory: the database's path + .tmp
+    result = run_measured([*args, "--kinds", kinds, "--json"], summary_path, home / f"{tag}.log", spill)
     result.update(engine=engine, out=str(out), summary_path=str(summary_path))
     if result["returncode"] == 0:
         result["summary"] = json.loads(summary_path.read_text())
