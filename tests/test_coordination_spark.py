@@ -180,20 +180,11 @@ def test_near_text_on_the_engine_finds_the_in_process_clusters(case: Case, tmp_p
 # -- Spark ------------------------------------------------------------------------------------------
 
 
-def _spark_missing() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install 'unmask[spark]')"
-    if importlib.util.find_spec("sqlglot") is None:
-        return "sqlglot is not installed (pip install 'unmask[spark]')"
-    java_home = os.environ.get("JAVA_HOME")
-    if not (java_home and Path(java_home, "bin", "java").exists()) and shutil.which("java") is None:
-        return "no Java runtime (JAVA_HOME or java on PATH): apt-get install openjdk-17-jre-headless"
-    return None
-
-
 def spark_test(test):
     """Marked ``spark``; skipped, saying why, without pyspark, sqlglot or Java."""
-    missing = _spark_missing()
+    from unmask.coordination.spark import missing as why_not
+
+    missing = why_not()
     return pytest.mark.spark(pytest.mark.skipif(missing is not None, reason=f"Spark tests: {missing}")(test))
 
 
@@ -317,7 +308,8 @@ def _operation_case(tmp_path: Path, name: str = "case.duckdb") -> Path:
 
 def test_export_posts_keeps_every_column_and_the_sources_digest(tmp_path: Path) -> None:
     """Every post with every column, source_id and record_no; the footer names the case's sources, and a
-    run that stores into the case refuses posts exported before another import, or written by other tools."""
+    run that stores into the case refuses posts exported before another import, written by other tools, or
+    not Parquet at all (one line naming the file)."""
     from unmask.parquet import DIGEST_KEY, check_belongs
 
     path = _operation_case(tmp_path)
@@ -329,6 +321,9 @@ def test_export_posts_keeps_every_column_and_the_sources_digest(tmp_path: Path) 
         assert table.column_names == [r[0] for r in c.con.execute("DESCRIBE posts").fetchall()]
         check_belongs(c, [tmp_path / "posts.parquet"])
         assert DIGEST_KEY in pq.read_schema(tmp_path / "posts.parquet").metadata
+        (tmp_path / "posts.csv.parquet").write_text("post_id,account_id\n", encoding="utf-8")
+        with pytest.raises(OptionError, match=r"posts\.csv\.parquet: not a Parquet file"):
+            check_belongs(c, [tmp_path / "posts.csv.parquet"])
         pq.write_table(table.replace_schema_metadata(None), tmp_path / "other.parquet")
         with pytest.raises(OptionError, match="not written by `unmask export posts`"):
             check_belongs(c, [tmp_path / "other.parquet"])

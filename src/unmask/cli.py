@@ -496,12 +496,13 @@ def _spark_errors() -> Iterator[None]:
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         # A Python worker's own error (a module missing on the nodes) says more than Spark's first line.
         raised = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception): ", ln)]
+        detail = raised[-1] if raised else lines[0] if lines else type(exc).__name__
         memory = "OutOfMemoryError" in text or "Java heap space" in text
         reason = (
             "Spark ran out of memory: give it more (--spark-conf spark.driver.memory=16g, or "
             "spark.executor.memory on a cluster) or more partitions (spark.sql.shuffle.partitions)"
             if memory
-            else f"Spark failed: {(raised or lines or [type(exc).__name__])[-1 if raised else 0][:300]}"
+            else f"Spark failed: {detail[:300]}"
         )
         _fail(f"{reason} (during {last_stage or 'start-up'}); nothing was stored")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unmask.case import Case
@@ -62,7 +63,10 @@ def check_belongs(case: Case, paths: list[Path]) -> None:
     point at other files' rows. Files without the digest (written by other tools) are refused too."""
     digest = sources_digest(case.con)
     for path in paths:
-        meta = pq.read_schema(path).metadata or {}
+        try:
+            meta = pq.read_schema(path).metadata or {}
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise OptionError(f"{path}: not a Parquet file that can be read ({exc})") from None
         theirs = meta.get(DIGEST_KEY)
         if theirs is None:
             raise OptionError(

@@ -58,36 +58,34 @@ def coaction_sql(
     so that no task joins more than ``salt_rows`` actions with the whole burst, and every pair still meets
     exactly once.
     """
-    w = max(round(window_s * 1000), 1)
+    w = _bucket_ms(window_s)
     kept = f"(SELECT a.* FROM {actions} a ANTI JOIN {set_aside} x USING (oid))" if set_aside else actions
     bucketed = f"SELECT account, oid, t_ms, source_id, record_no, t_ms // {w} AS bucket FROM {kept}"
     salt = dialect.salt_rows
-    if max_burst is None and salt is None:
-        ctes = f"b AS ({bucketed})"
-        x = y = y_next = "b"
-        same_on = next_on = ""
-    else:
+    ctes = f"b AS ({bucketed})"
+    x = y = y_next = "b"
+    salted = ""
+    if max_burst is not None or salt is not None:
+        parts = f", CAST((s.n + {int(salt) - 1}) // {int(salt)} AS INTEGER) AS parts" if salt else ""
+        cap = f" WHERE s.n <= {int(max_burst)}" if max_burst is not None else ""
         ctes = (
             f"b0 AS ({bucketed}), "
             "bursts AS (SELECT oid, bucket, count(*) AS n FROM b0 GROUP BY oid, bucket), "
-            f"b AS (SELECT b0.*, {_parts('s.n', salt)} AS parts FROM b0 JOIN bursts s USING (oid, bucket)"
-            + (f" WHERE s.n <= {int(max_burst)})" if max_burst is not None else ")")
+            f"b AS (SELECT b0.*{parts} FROM b0 JOIN bursts s USING (oid, bucket){cap})"
         )
-        x = y = y_next = "b"
-        same_on = next_on = ""
-        if salt is not None:
-            ctes += (
-                ", bx AS (SELECT b.*, b.record_no % b.parts AS salt FROM b), "
-                f"bys AS (SELECT b.*, {dialect.replicate('b.parts')} AS salt FROM b), "
-                f"byn AS (SELECT b.*, {dialect.replicate('p.parts')} AS salt FROM b "
-                "JOIN (SELECT DISTINCT oid, bucket, parts FROM b) p "
-                "ON p.oid = b.oid AND p.bucket = b.bucket - 1)"
-            )
-            x, y, y_next = "bx", "bys", "byn"
-            same_on = next_on = " AND x.salt = y.salt"
+    if salt is not None:
+        ctes += (
+            ", bx AS (SELECT b.*, b.record_no % b.parts AS salt FROM b), "
+            f"bys AS (SELECT b.*, {dialect.replicate('b.parts')} AS salt FROM b), "
+            f"byn AS (SELECT b.*, {dialect.replicate('p.parts')} AS salt FROM b "
+            "JOIN (SELECT DISTINCT oid, bucket, parts FROM b) p "
+            "ON p.oid = b.oid AND p.bucket = b.bucket - 1)"
+        )
+        x, y, y_next = "bx", "bys", "byn"
+        salted = " AND x.salt = y.salt"
     same = (
         f"SELECT x.oid, {side_columns('x', 'y')} FROM {x} x JOIN {y} y "
-        f"ON x.oid = y.oid AND x.bucket = y.bucket{same_on} "
+        f"ON x.oid = y.oid AND x.bucket = y.bucket{salted} "
         f"WHERE x.account < y.account AND abs(x.t_ms - y.t_ms) <= {w}"
     )
     # y in the next bucket: x's account may sort on either side of y's.
@@ -98,22 +96,22 @@ def coaction_sql(
     union = " UNION ALL ".join(
         [
             same,
-            nxt.format(cols=side_columns("x", "y"), x=x, y=y_next, on=next_on, op="<", w=w),
-            nxt.format(cols=side_columns("y", "x"), x=x, y=y_next, on=next_on, op=">", w=w),
+            nxt.format(cols=side_columns("x", "y"), x=x, y=y_next, on=salted, op="<", w=w),
+            nxt.format(cols=side_columns("y", "x"), x=x, y=y_next, on=salted, op=">", w=w),
         ]
     )
     return f"WITH {ctes} {union}"
 
 
-def _parts(n: str, salt: int | None) -> str:
-    """How many parts a burst of ``n`` actions is split into (1 without salting)."""
-    return "1" if salt is None else f"CAST(({n} + {int(salt) - 1}) // {int(salt)} AS INTEGER)"
+def _bucket_ms(window_s: float) -> int:
+    """The width of the self-join's time buckets (and so of a burst), in milliseconds."""
+    return max(round(window_s * 1000), 1)
 
 
 def bursts_sql(actions: str, window_s: float, max_burst: int) -> str:
     """The bursts that :func:`coaction_sql` sets aside: object, bucket start (ms) and actions, largest
     first."""
-    w = max(round(window_s * 1000), 1)
+    w = _bucket_ms(window_s)
     return (
         f"SELECT min(object) AS object, t_ms // {w} * {w} AS start_ms, count(*) AS actions FROM {actions} "
         f"GROUP BY oid, t_ms // {w} HAVING count(*) > {int(max_burst)} ORDER BY actions DESC, object"
