@@ -265,6 +265,34 @@ def test_hash64_is_identical_on_duckdb_and_spark(spark: object) -> None:
     assert got.tolist() == duck.tolist() == [md5_64(s) for s in strings]
 
 
+@spark_test
+def test_numbering_is_the_global_order_without_one_task(spark: object, tmp_path: Path) -> None:
+    """Accounts and docs are numbered in the order of their names and keys: on Spark partition by
+    partition (several here), and the numbers are DuckDB's ``row_number()`` over the whole table, dense,
+    from the start asked, in the type asked; strings in binary order (accents, emoji, upper before lower)."""
+    from unmask.coordination.spark import SparkExecutor
+
+    strings = sorted(set(some_strings(2000)))
+    rng = np.random.default_rng(1)
+    table = pa.table({"name": rng.permutation(np.array(strings, dtype=object)).tolist()})
+    keys = pa.table({"key": rng.integers(-(2**63), 2**63 - 1, size=5000, dtype=np.int64)})
+    con = duckdb.connect()
+    duck = DuckDBExecutor(con)
+    with SparkExecutor.scratch(spark, str(tmp_path / "work")) as ex:
+        for source, key, start, sql_type in ((table, "name", 1, "INTEGER"), (keys, "key", 0, "BIGINT")):
+            con.register("source", source)
+            duck.create_numbered("numbered", "SELECT * FROM source", key, "n", start, sql_type)
+            want = con.execute(f"SELECT {key}, n, typeof(n) FROM numbered ORDER BY n").fetchall()
+            with ex.registered("source", source):
+                ex.create_numbered("unmask_work.numbered", "SELECT * FROM source", key, "n", start, sql_type)
+            assert spark.table("unmask_work.numbered").rdd.getNumPartitions() > 1
+            got = ex.rows(f"SELECT {key}, n FROM unmask_work.numbered ORDER BY n")
+            assert [(k, n) for k, n, _ in want] == got
+            assert [n for _, n, _ in want] == list(range(start, start + source.num_rows))
+            assert {t for _, _, t in want} == {sql_type}
+            assert ex.columns("unmask_work.numbered")["n"] == sql_type
+
+
 def _planted(case: Case, tmp_path: Path, posts: int) -> None:
     spec = importlib.util.spec_from_file_location("planted", ROOT / "bench" / "planted.py")
     planted = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]

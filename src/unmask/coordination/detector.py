@@ -697,10 +697,8 @@ def _posts_view(case: Case | Executor, posts: str = "posts") -> bool:
     multi = ex.scalar(f"SELECT count(DISTINCT platform) FROM {posts}") > 1
     name = "p.platform || ':' || p.account_id" if multi else "p.account_id"
     # Ids follow the names' order, so that account_a < account_b means the same for ids and names.
-    ex.create_table(
-        ACCOUNTS,
-        f"SELECT account, (row_number() OVER (ORDER BY account))::INTEGER AS aid "
-        f"FROM (SELECT DISTINCT {name} AS account FROM {posts} p)",
+    ex.create_numbered(
+        ACCOUNTS, f"SELECT DISTINCT {name} AS account FROM {posts} p", "account", "aid", sql_type="INTEGER"
     )
     ex.create_view(
         _POSTS,

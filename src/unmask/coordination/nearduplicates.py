@@ -303,7 +303,7 @@ def _plausible_batch(batch: pa.RecordBatch, *, threshold: float) -> pa.RecordBat
 
 
 def _create_docs(ex: Executor, posts: str, min_tokens: int) -> None:
-    """``unmask_work.docs`` (doc_id, doc_key, tokens): the distinct word sets of at least ``min_tokens``
+    """``unmask_work.docs`` (doc_key, tokens, doc_id): the distinct word sets of at least ``min_tokens``
     words; ``unmask_work.post_docs``: each own post with a text, and its doc."""
     # Docs are keyed by a 64-bit hash of the word set (its sorted words joined by spaces, which no word
     # holds): joining and grouping on lists of words runs out of memory on a million long posts. Two
@@ -320,13 +320,13 @@ def _create_docs(ex: Executor, posts: str, min_tokens: int) -> None:
         )
         """,
     )
-    ex.create_table(
+    ex.create_numbered(
         "unmask_work.docs",
-        f"""
-        SELECT row_number() OVER (ORDER BY doc_key) - 1 AS doc_id, doc_key, tokens
-        FROM (SELECT doc_key, any_value(tokens) AS tokens FROM unmask_work.post_tokens
-              WHERE {ex.dialect.list_len("tokens")} >= {int(min_tokens)} GROUP BY doc_key)
-        """,
+        f"SELECT doc_key, any_value(tokens) AS tokens FROM unmask_work.post_tokens "
+        f"WHERE {ex.dialect.list_len('tokens')} >= {int(min_tokens)} GROUP BY doc_key",
+        "doc_key",
+        "doc_id",
+        start=0,
     )
     ex.create_table(
         "unmask_work.post_docs",

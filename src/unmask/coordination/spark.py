@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
@@ -210,6 +211,42 @@ class SparkExecutor:
         self.spark.sql(f"CREATE VIEW {name} AS {self.dialect.sql(query)}")
         self._made[name] = "VIEW"
 
+    def create_numbered(
+        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+    ) -> None:
+        """As :meth:`~unmask.coordination.sql.DuckDBExecutor.create_numbered`, without moving every row to
+        one task (what ``row_number() OVER (ORDER BY key)`` does on Spark): the rows are sorted by ``key``
+        across the cluster (a range partitioning), each partition is numbered on its own, and a partition's
+        numbers start after the rows of the partitions before it, counted first (as ``zipWithIndex`` does).
+        The partitions' key ranges are checked to follow each other; if they did not, the rows are numbered
+        on one task instead, so the numbers are always those of the global order."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        part = "_unmask_part"
+        ranged = f"{name}__ranged"
+        self._write(ranged, self._df(query).orderBy(key).withColumn(part, F.spark_partition_id()))
+        parts = self.spark.sql(
+            f"SELECT {part}, count(*), min({key}), max({key}) FROM {ranged} GROUP BY {part} ORDER BY {part}"
+        ).collect()
+        table = self.spark.table(ranged)
+        if not all(a[3] < b[2] for a, b in itertools.pairwise(parts)):
+            table = table.withColumn(part, F.lit(0))
+            parts = [(0, sum(row[1] for row in parts))]
+        offsets, before = [], int(start) - 1
+        for row in parts:
+            offsets.append((row[0], before))
+            before += row[1]
+        starts = self.spark.createDataFrame(offsets or [(0, 0)], f"{part} INT, _unmask_before BIGINT")
+        rank = F.row_number().over(Window.partitionBy(part).orderBy(key))
+        numbered = (
+            table.join(F.broadcast(starts), part)
+            .withColumn(column, (rank + F.col("_unmask_before")).cast(_spark_type(sql_type)))
+            .drop(part, "_unmask_before")
+        )
+        self._write(name, numbered)
+        self.drop(ranged)
+
     def insert(self, name: str, query: str, columns: str | None = None) -> None:
         target = f"{name} ({columns})" if columns else name
         self.spark.sql(self.dialect.sql(f"INSERT INTO {target} {query}"))
@@ -251,6 +288,13 @@ class SparkExecutor:
     def columns(self, relation: str) -> dict[str, str]:
         """Column names and DuckDB-style types (a list type ends in ``[]``), as the plan reads them."""
         return {f.name: _duckdb_type(f.dataType) for f in self.spark.table(relation).schema.fields}
+
+
+def _spark_type(sql_type: str) -> str:
+    """A DuckDB column type in Spark's words."""
+    import sqlglot
+
+    return sqlglot.exp.DataType.build(sql_type, dialect="duckdb").sql(dialect="spark")
 
 
 def _duckdb_type(data_type: Any) -> str:

@@ -215,6 +215,10 @@ class Executor(Protocol):
 
     def create_view(self, name: str, query: str) -> None: ...
 
+    def create_numbered(
+        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+    ) -> None: ...
+
     def insert(self, name: str, query: str, columns: str | None = None) -> None: ...
 
     def delete_where(self, name: str, condition: str, alias: str | None = None) -> None: ...
@@ -284,6 +288,14 @@ class DuckDBExecutor:
         """A view: temporary when ``name`` has no schema, else in that schema."""
         temp = "" if "." in name else "TEMP "
         self.con.execute(f"CREATE OR REPLACE {temp}VIEW {name} AS {query}")
+
+    def create_numbered(
+        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+    ) -> None:
+        """``name``: the rows of ``query`` and ``column``, their rank in the order of ``key`` (a column whose
+        values are distinct), counted from ``start``. Every engine numbers alike (binary order of strings)."""
+        rank = f"row_number() OVER (ORDER BY {key}) + {int(start) - 1}"
+        self.create_table(name, f"SELECT *, CAST({rank} AS {sql_type}) AS {column} FROM ({query})")
 
     def insert(self, name: str, query: str, columns: str | None = None) -> None:
         target = f"{name} ({columns})" if columns else name
