@@ -316,3 +316,34 @@ def test_ctrl_c_inside_duckdb_is_still_an_interrupt(tmp_path, write, monkeypatch
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted; the case is unchanged"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_cleans_up_and_leaves_the_case_unchanged(tmp_path, write, monkeypatch) -> None:
+    """A scheduler's stop (SIGTERM) in the middle of coordination: one line, exit 143, the run's scratch
+    database deleted (the default SIGTERM would leave it in the temporary folder), the case as it was."""
+    import signal
+
+    from unmask import case as case_module
+
+    posts = write("p.csv", "post_id,account_id,created_at\n1,a,2024-01-01T00:00:00Z\n")
+    case = tmp_path / "c.duckdb"
+    assert CliRunner().invoke(app, ["import", "posts-csv", str(posts), "--case", str(case)]).exit_code == 0
+    scratch = tmp_path / "scratch"
+    monkeypatch.setattr(case_module, "SCRATCH_ROOT", scratch)
+    seen: list[list[str]] = []
+
+    def stopped(*args, **kwargs):
+        seen.append([p.name for p in scratch.iterdir()])
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr("unmask.coordination.detector._posts_view", stopped)
+    result = CliRunner().invoke(app, ["coordination", "--case", str(case), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 143
+    assert result.stderr.strip() == "terminated; the case is unchanged"
+    assert seen and seen[0], "the run's scratch database existed when it was stopped"
+    assert not scratch.exists() or not any(scratch.iterdir())
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    import duckdb
+
+    with duckdb.connect(str(case), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]

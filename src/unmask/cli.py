@@ -48,31 +48,40 @@ last_stage: str | None = None
 
 
 class _Group(TyperGroup):
-    """The command group: Ctrl-C ends any command with one line on stderr and exit code 130."""
+    """The command group: Ctrl-C ends any command with one line on stderr and exit code 130; SIGTERM (a
+    scheduler's or ``timeout``'s stop) the same way with exit code 143, after the same clean-up (scratch
+    databases, Spark's session), which the default SIGTERM skips."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         # DuckDB turns a KeyboardInterrupt raised while it reads Python data into an error of its own
-        # ("... failed: KeyboardInterrupt"), which the cleanup then masks: Ctrl-C is recognised by this flag.
-        interrupted: list[bool] = []
+        # ("... failed: KeyboardInterrupt"), which the cleanup then masks: the signal is recorded here.
+        received: list[int] = []
 
-        def on_sigint(signum: int, frame: Any) -> None:
-            interrupted.append(True)
+        def on_signal(signum: int, frame: Any) -> None:
+            received.append(signum)
             raise KeyboardInterrupt
 
-        previous = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
+        previous = (
+            {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+            if _main_thread()
+            else {}
+        )
         try:
             return super().invoke(ctx)
         except duckdb.OutOfMemoryException:
             _out_of_memory()
         except BaseException as exc:
-            if not (isinstance(exc, KeyboardInterrupt) or interrupted):
+            if not (isinstance(exc, KeyboardInterrupt) or received):
                 raise
             # Every command that writes does so in one transaction, or says otherwise in after_interrupt.
+            if signal.SIGTERM in received:
+                err.print(f"terminated; {after_interrupt}")
+                raise typer.Exit(143) from None
             err.print(f"interrupted; {after_interrupt}")
             raise typer.Exit(130) from None
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _main_thread() -> bool:
