@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import sys
@@ -81,17 +82,24 @@ def session_conf(master: str, folder: Path, given: dict[str, str]) -> dict[str, 
 
 
 def _quiet_log4j(folder: Path) -> Path:
-    """A log4j2 configuration that lets the JVM print errors only: its start-up warnings (native Hadoop
-    libraries, the local address) would drown the command's own progress lines."""
+    """A log4j2 configuration that lets the JVM print fatal errors only: its start-up warnings (native
+    Hadoop libraries, the local address) would drown the command's own progress lines. (Java's own notice of
+    the incubator vector module, which Spark 4 loads, is printed by the JVM and stays.)"""
     path = folder / "log4j2.properties"
     path.write_text(
-        "rootLogger.level = error\n"
+        # Fatal messages only: a failed task's stack trace is logged as an error, and the command says what
+        # failed in one line instead. Spark, started from Python, replaces the root's level by its
+        # "shell's" (a logger of org.apache, WARN unless configured) with a three-line notice unless the
+        # two are equal: hence the same level for org.apache.
+        "rootLogger.level = fatal\n"
         "rootLogger.appenderRef.stderr.ref = console\n"
         "appender.console.type = Console\n"
         "appender.console.name = console\n"
         "appender.console.target = SYSTEM_ERR\n"
         "appender.console.layout.type = PatternLayout\n"
         "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n"
+        "logger.apache.name = org.apache\n"
+        "logger.apache.level = fatal\n"
     )
     return path
 
@@ -116,13 +124,24 @@ def session(master: str, folder: Path, conf: dict[str, str] | None = None) -> It
     builder = SparkSession.builder.appName("unmask-coordination").master(master)
     for key, value in session_conf(master, folder, conf or {}).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    # Spark logs each failed task's stack trace; the command says what failed in one line instead.
-    spark.sparkContext.setLogLevel("FATAL")
+    # Ctrl-C and SIGTERM reach the JVM too: py4j then logs the interrupted call through the root logger
+    # (which prints it unless a handler is set) and PySpark's accumulator server prints the closed
+    # connection's traceback. The command says what happened in one line instead.
+    quiet = logging.NullHandler()
+    logging.getLogger().addHandler(quiet)
     try:
-        yield spark
+        spark = builder.getOrCreate()
+        # Spark logs each failed task's stack trace; the command says what failed in one line instead.
+        spark.sparkContext.setLogLevel("FATAL")
+        server = getattr(spark.sparkContext, "_accumulatorServer", None)
+        if server is not None:
+            server.handle_error = lambda request, client_address: None
+        try:
+            yield spark
+        finally:
+            spark.stop()
     finally:
-        spark.stop()
+        logging.getLogger().removeHandler(quiet)
 
 
 class SparkExecutor:
