@@ -118,10 +118,9 @@ def test_components_by_label_propagation_in_sql_are_scipys() -> None:
         assert rounds <= 20
 
 
-def test_q_values_by_a_sort_in_sql_are_numpys() -> None:
-    """Benjamini–Hochberg as Spark computes it (a sort per kind and window, in SQL), here on DuckDB: the
-    same doubles as numpy's, ties and p = 1 included, for two kinds and two windows."""
-    from unmask.coordination.null import q_values_sql, window_q_values
+def q_value_cases() -> tuple[pa.Table, dict[str, list[int]], np.ndarray]:
+    """Tested pairs of two kinds and two windows, with many ties and p = 1, and numpy's q-values."""
+    from unmask.coordination.null import window_q_values
 
     rng = np.random.default_rng(4)
     n = 400
@@ -129,26 +128,38 @@ def test_q_values_by_a_sort_in_sql_are_numpys() -> None:
     p = np.round(rng.uniform(0, 1e-3, size=(n, 2)), 6)  # rounded: many ties
     p[rng.random((n, 2)) < 0.2] = 1.0
     m = {"share": [900, 1500], "link": [700, 800]}
-    con = duckdb.connect()
-    con.register(
-        "keys",
-        pa.table(
-            {
-                "kind": kinds,
-                "account_a": np.arange(n, dtype=np.int32),
-                "account_b": np.arange(n, dtype=np.int32) + n,
-                "p_null": np.minimum(1.0, 2 * p.min(axis=1)),
-                "p_windows": list(p),
-            }
-        ),
+    table = pa.table(
+        {
+            "kind": kinds,
+            "account_a": np.arange(n, dtype=np.int32),
+            "account_b": np.arange(n, dtype=np.int32) + n,
+            "p_null": np.minimum(1.0, 2 * p.min(axis=1)),
+            "p_windows": list(p),
+        }
     )
-    sql = q_values_sql("SELECT * FROM keys", m, 2, DUCKDB)
-    got = con.execute(f"SELECT q_value FROM ({sql}) ORDER BY account_a").fetchnumpy()["q_value"]
     expected = np.ones(n)
     for kind, ms in m.items():
         mine = kinds == kind
         expected[mine] = window_q_values(p[mine], ms)
+    return table, m, expected
+
+
+@pytest.mark.parametrize("block_rows", [1, 7, 1 << 20])
+def test_q_values_by_a_global_sort_in_sql_are_numpys(block_rows: int) -> None:
+    """Benjamini–Hochberg as Spark computes it (a global sort, the running minimum in blocks of ranks), here
+    on DuckDB: the same doubles as numpy's, ties and p = 1 included, for two kinds and two windows, whether
+    a block holds one rank, a few, or every rank."""
+    from unmask.coordination.null import create_q_values
+
+    table, m, expected = q_value_cases()
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS w")
+    con.register("keys", table)
+    create_q_values(DuckDBExecutor(con), "SELECT * FROM keys", m, 2, "w.pq", block_rows=block_rows)
+    got = con.execute("SELECT q_value FROM w.pq ORDER BY account_a").fetchnumpy()["q_value"]
     assert got.tolist() == expected.tolist()
+    work = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
+    assert work == [("pq",)]
 
 
 class _Distributed(DuckDBExecutor):
@@ -291,6 +302,19 @@ def test_numbering_is_the_global_order_without_one_task(spark: object, tmp_path:
             assert [n for _, n, _ in want] == list(range(start, start + source.num_rows))
             assert {t for _, _, t in want} == {sql_type}
             assert ex.columns("unmask_work.numbered")["n"] == sql_type
+
+
+@spark_test
+def test_q_values_on_spark_in_blocks_are_numpys(spark: object, tmp_path: Path) -> None:
+    """The same global sort on Spark, ranks over several partitions and blocks of 7: numpy's doubles."""
+    from unmask.coordination.null import create_q_values
+    from unmask.coordination.spark import SparkExecutor
+
+    table, m, expected = q_value_cases()
+    with SparkExecutor.scratch(spark, str(tmp_path / "work")) as ex, ex.registered("keys", table):
+        create_q_values(ex, "SELECT * FROM keys", m, 2, "unmask_work.pq", block_rows=7)
+        got = ex.numpy("SELECT q_value FROM unmask_work.pq ORDER BY account_a")["q_value"]
+    assert got.tolist() == expected.tolist()
 
 
 def _planted(case: Case, tmp_path: Path, posts: int) -> None:

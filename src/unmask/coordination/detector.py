@@ -451,11 +451,9 @@ class Coordination:
                 ) as pq:
                     con.create_table(_EDGES, edges.format(pq=pq))
             else:
-                # Where the tested pairs do not fit the driver: the same q-values by a sort per family.
+                # Where the tested pairs do not fit the driver: the same q-values by a global sort.
                 runs = {r.kind: r.window_pairs for r in self.runs_}
-                con.create_table(
-                    f"{WORK}.pq", null.q_values_sql(tested, runs, len(self.windows_), con.dialect)
-                )
+                null.create_q_values(con, tested, runs, len(self.windows_), f"{WORK}.pq")
                 con.create_table(_EDGES, edges.format(pq=f"{WORK}.pq"))
                 con.drop(f"{WORK}.pq")
         else:

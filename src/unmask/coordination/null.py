@@ -276,36 +276,73 @@ def tested_edges_sql(edges: str, surprise: str, windows: Sequence[float], timing
     )
 
 
-def q_values_sql(tested: str, window_pairs: dict[str, Sequence[int]], windows: int, dialect: Dialect) -> str:
-    """The q-values of :func:`window_q_values` in SQL, for every kind at once: (kind, account_a, account_b,
-    p_value, q_value) of the pairs of the query ``tested`` (kind, account_a, account_b, p_null, p_windows),
-    given each kind's pairs within each window (the m of each family).
+# Ranks of one family are cut into blocks of this many for the running minimum: a block is one Spark task.
+BH_BLOCK_ROWS = 1 << 20
 
-    Benjamini–Hochberg as a sort: each family's p-values in order, ``p·m/rank``, and the running minimum from
-    the largest rank down — the same operations as numpy's, in the same order, so the same doubles. A
-    family (one kind, one window) is sorted on one Spark task: its tested pairs, those of two occasions or
-    more, must fit that task's memory (about 40 bytes each).
+
+def create_q_values(
+    ex: Executor,
+    tested: str,
+    window_pairs: dict[str, Sequence[int]],
+    windows: int,
+    out: str,
+    *,
+    block_rows: int = BH_BLOCK_ROWS,
+) -> None:
+    """Create ``out`` (kind, account_a, account_b, p_value, q_value): the q-values of
+    :func:`window_q_values` in SQL, for every kind at once, of the pairs of the query ``tested`` (kind,
+    account_a, account_b, p_null, p_windows), given each kind's pairs within each window (the m of each
+    family). ``out``'s schema holds the work tables.
+
+    Benjamini–Hochberg (1995) as a global sort: each family's p-values ranked in order
+    (:meth:`~unmask.coordination.sql.Executor.create_numbered`, which Spark runs range by range),
+    ``p·m/rank``, and the running minimum from the largest rank down, in blocks of ``block_rows``
+    consecutive ranks: the minimum within each block, and the smallest of the blocks after it (a table of
+    one row a block). The same operations as numpy's, on the same doubles, so the same q-values; ties in p
+    get the same q whatever their order. No family has to fit one task.
     """
+    work = out.rsplit(".", 1)[0] + "." if "." in out else ""
+    ranked, rated = f"{work}bh_ranked", f"{work}bh_rated"
     families = []
     for j in range(windows):
         m = " ".join(f"WHEN {literal(k)} THEN {max(int(ms[j]), 1)}" for k, ms in window_pairs.items())
-        p = dialect.list_get("p_windows", str(j + 1))
-        numbered = (
-            "SELECT *, row_number() OVER (PARTITION BY kind ORDER BY p) AS nth FROM ("
-            f"SELECT kind, account_a, account_b, {p} AS p, CASE kind {m} END AS m FROM ({tested}) t) f "
-            "WHERE p < 1.0"
+        p = ex.dialect.list_get("p_windows", str(j + 1))
+        ex.create_numbered(
+            ranked,
+            f"SELECT kind, account_a, account_b, p, m FROM (SELECT kind, account_a, account_b, {p} AS p, "
+            f"CASE kind {m} END AS m FROM ({tested}) t) f WHERE p < 1.0",
+            ("kind", "p", "account_a", "account_b"),
+            "n",
         )
-        ranked = f"SELECT kind, account_a, account_b, nth, p * m / nth AS r FROM ({numbered}) n"
-        families.append(
-            f"SELECT kind, account_a, account_b, least(1.0, {windows} * least(1.0, min(r) OVER ("
-            "PARTITION BY kind ORDER BY nth DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))) AS q "
-            f"FROM ({ranked}) x"
+        ex.create_table(
+            rated,
+            "SELECT x.kind, x.account_a, x.account_b, x.n, x.p * x.m / (x.n - f.n0 + 1) AS r, "
+            f"CAST(floor(x.n / {int(block_rows)}) AS BIGINT) AS blk "
+            f"FROM {ranked} x JOIN (SELECT kind, min(n) AS n0 FROM {ranked} GROUP BY kind) f USING (kind)",
         )
-    return (
+        within = (
+            "SELECT kind, account_a, account_b, blk, min(r) OVER (PARTITION BY kind, blk ORDER BY n DESC "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s FROM {rated}"
+        )
+        after = (
+            "SELECT kind, blk, min(b) OVER (PARTITION BY kind ORDER BY blk DESC ROWS BETWEEN UNBOUNDED "
+            "PRECEDING AND 1 PRECEDING) AS c "
+            f"FROM (SELECT kind, blk, min(r) AS b FROM {rated} GROUP BY kind, blk) y"
+        )
+        ex.create_table(
+            f"{work}bh_q{j}",
+            f"SELECT w.kind, w.account_a, w.account_b, least(1.0, {windows} * least(1.0, "
+            "CASE WHEN a.c < w.s THEN a.c ELSE w.s END)) AS q "
+            f"FROM ({within}) w JOIN ({after}) a USING (kind, blk)",
+        )
+        families.append(f"SELECT * FROM {work}bh_q{j}")
+    ex.create_table(
+        out,
         "SELECT t.kind, t.account_a, t.account_b, t.p_null AS p_value, coalesce(min(f.q), 1.0) AS q_value "
         f"FROM ({tested}) t LEFT JOIN ({' UNION ALL '.join(families)}) f "
-        "USING (kind, account_a, account_b) GROUP BY t.kind, t.account_a, t.account_b, t.p_null"
+        "USING (kind, account_a, account_b) GROUP BY t.kind, t.account_a, t.account_b, t.p_null",
     )
+    ex.drop(ranked, rated, *(f"{work}bh_q{j}" for j in range(windows)))
 
 
 def window_q_values(p: np.ndarray, window_pairs: Sequence[int]) -> np.ndarray:

@@ -27,7 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -231,7 +231,13 @@ class SparkExecutor:
         self._made[name] = "VIEW"
 
     def create_numbered(
-        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+        self,
+        name: str,
+        query: str,
+        key: str | Sequence[str],
+        column: str,
+        start: int = 1,
+        sql_type: str = "BIGINT",
     ) -> None:
         """As :meth:`~unmask.coordination.sql.DuckDBExecutor.create_numbered`, without moving every row to
         one task (what ``row_number() OVER (ORDER BY key)`` does on Spark): the rows are sorted by ``key``
@@ -242,11 +248,15 @@ class SparkExecutor:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
+        keys = [key] if isinstance(key, str) else list(key)
         part = "_unmask_part"
         ranged = f"{name}__ranged"
-        self._write(ranged, self._df(query).orderBy(key).withColumn(part, F.spark_partition_id()))
+        self._write(ranged, self._df(query).orderBy(*keys).withColumn(part, F.spark_partition_id()))
+        # Several keys compare as a struct in SQL and as a tuple (a Row) here: both field by field.
+        whole = keys[0] if len(keys) == 1 else f"struct({', '.join(keys)})"
         parts = self.spark.sql(
-            f"SELECT {part}, count(*), min({key}), max({key}) FROM {ranged} GROUP BY {part} ORDER BY {part}"
+            f"SELECT {part}, count(*), min({whole}), max({whole}) FROM {ranged} "
+            f"GROUP BY {part} ORDER BY {part}"
         ).collect()
         table = self.spark.table(ranged)
         if not all(a[3] < b[2] for a, b in itertools.pairwise(parts)):
@@ -257,7 +267,7 @@ class SparkExecutor:
             offsets.append((row[0], before))
             before += row[1]
         starts = self.spark.createDataFrame(offsets or [(0, 0)], f"{part} INT, _unmask_before BIGINT")
-        rank = F.row_number().over(Window.partitionBy(part).orderBy(key))
+        rank = F.row_number().over(Window.partitionBy(part).orderBy(*keys))
         numbered = (
             table.join(F.broadcast(starts), part)
             .withColumn(column, (rank + F.col("_unmask_before")).cast(_spark_type(sql_type)))

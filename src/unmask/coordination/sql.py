@@ -17,7 +17,7 @@ their arguments transpiled like the rest of the statement.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -216,7 +216,13 @@ class Executor(Protocol):
     def create_view(self, name: str, query: str) -> None: ...
 
     def create_numbered(
-        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+        self,
+        name: str,
+        query: str,
+        key: str | Sequence[str],
+        column: str,
+        start: int = 1,
+        sql_type: str = "BIGINT",
     ) -> None: ...
 
     def insert(self, name: str, query: str, columns: str | None = None) -> None: ...
@@ -290,11 +296,19 @@ class DuckDBExecutor:
         self.con.execute(f"CREATE OR REPLACE {temp}VIEW {name} AS {query}")
 
     def create_numbered(
-        self, name: str, query: str, key: str, column: str, start: int = 1, sql_type: str = "BIGINT"
+        self,
+        name: str,
+        query: str,
+        key: str | Sequence[str],
+        column: str,
+        start: int = 1,
+        sql_type: str = "BIGINT",
     ) -> None:
-        """``name``: the rows of ``query`` and ``column``, their rank in the order of ``key`` (a column whose
-        values are distinct), counted from ``start``. Every engine numbers alike (binary order of strings)."""
-        rank = f"row_number() OVER (ORDER BY {key}) + {int(start) - 1}"
+        """``name``: the rows of ``query`` and ``column``, their rank in the order of ``key`` (a column, or
+        columns, whose values are distinct), counted from ``start``. Every engine numbers alike (binary order
+        of strings; no NULL or NaN in the key)."""
+        keys = ", ".join([key] if isinstance(key, str) else key)
+        rank = f"row_number() OVER (ORDER BY {keys}) + {int(start) - 1}"
         self.create_table(name, f"SELECT *, CAST({rank} AS {sql_type}) AS {column} FROM ({query})")
 
     def insert(self, name: str, query: str, columns: str | None = None) -> None:
