@@ -323,6 +323,8 @@ def test_sigterm_cleans_up_and_leaves_the_case_unchanged(tmp_path, write, monkey
     database deleted (the default SIGTERM would leave it in the temporary folder), the case as it was."""
     import signal
 
+    import duckdb
+
     from unmask import case as case_module
 
     posts = write("p.csv", "post_id,account_id,created_at\n1,a,2024-01-01T00:00:00Z\n")
@@ -343,7 +345,5 @@ def test_sigterm_cleans_up_and_leaves_the_case_unchanged(tmp_path, write, monkey
     assert seen and seen[0], "the run's scratch database existed when it was stopped"
     assert not scratch.exists() or not any(scratch.iterdir())
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    import duckdb
-
     with duckdb.connect(str(case), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]

@@ -66,7 +66,9 @@ def coaction_sql(
     x = y = y_next = "b"
     salted = ""
     if max_burst is not None or salt is not None:
-        parts = f", CAST((s.n + {int(salt) - 1}) // {int(salt)} AS INTEGER) AS parts" if salt else ""
+        parts = ""
+        if salt is not None:
+            parts = f", CAST((s.n + {int(salt) - 1}) // {int(salt)} AS INTEGER) AS parts"
         cap = f" WHERE s.n <= {int(max_burst)}" if max_burst is not None else ""
         ctes = (
             f"b0 AS ({bucketed}), "
